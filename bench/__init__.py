@@ -1,0 +1,1 @@
+"""Benchmarks: speed, memory and utility figures, each beside the comparison it names."""

@@ -1,0 +1,48 @@
+"""Run every ``bench/bench_*.py`` module and write ``bench/report.md``.
+
+Each module defines ``run() -> list[Row]`` (see ``bench.report``); the rows of all modules
+are printed as they come and gathered into one Markdown report. ``python -m bench NAME``
+runs only the modules whose name contains NAME.
+"""
+
+from __future__ import annotations
+
+import importlib
+import platform
+import sys
+import time
+from pathlib import Path
+
+from bench.report import Row, render
+
+HERE = Path(__file__).parent
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv[1:]
+    modules = sorted(p.stem for p in HERE.glob("bench_*.py"))
+    if wanted:
+        modules = [m for m in modules if any(w in m for w in wanted)]
+    sections: list[tuple[str, list[Row]]] = []
+    for name in modules:
+        module = importlib.import_module(f"bench.{name}")
+        print(f"== {name}: {(module.__doc__ or '').strip().splitlines()[0]}", flush=True)
+        started = time.perf_counter()
+        rows = module.run()
+        for row in rows:
+            print("   " + row.line(), flush=True)
+        print(f"   ({time.perf_counter() - started:.1f} s)", flush=True)
+        sections.append((name, rows))
+    header = (
+        f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+        f"Python {platform.python_version()}, run {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    report = render(header, sections)
+    out = HERE / "report.md"
+    out.write_text(report)
+    print(f"report written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

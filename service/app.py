@@ -1,0 +1,68 @@
+"""The application factory: load settings, bind the database, register the parts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_openapi3.models.info import Info
+from flask_openapi3.openapi import OpenAPI
+from sqlalchemy import Engine
+
+from store import head_revision, make_engine
+from store.keys import load_or_create_dev_key
+
+from . import errors, health, logs, sessions
+from .config import Settings, load_settings
+from .version import __version__
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the Fairfile web application.
+
+    ``config`` is a mapping of settings (see ``service.config.Settings``); without it the
+    settings come from ``FAIRFILE_*`` environment variables. Tests may also pass
+    ``engine`` (an SQLAlchemy engine or session factory) to bind a prepared database.
+    """
+    config = dict(config or {}) if config is not None else None
+    engine_override = config.pop("engine", None) if config is not None else None
+    settings = load_settings(config)
+
+    app = OpenAPI(
+        __name__,
+        info=Info(title="Fairfile sandbox API", version=__version__),
+        instance_path=str(settings.instance_path.resolve()) if settings.instance_path else None,
+        validation_error_status=422,
+        validation_error_callback=errors.validation_problem,
+        doc_prefix="/docs",
+        doc_url="/openapi.json",
+    )
+    instance = Path(app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    logs.configure_logging(settings.log_level)
+
+    app.config.update(
+        SECRET_KEY=settings.secret_key or load_or_create_dev_key(instance / "secret_key"),
+        FAIRFILE_MASTER_KEY=settings.master_key or load_or_create_dev_key(instance / "master_key"),
+        FAIRFILE_SETTINGS=settings,
+        FAIRFILE_SCHEMA_HEAD=head_revision(),
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        TESTING=settings.env == "testing",
+        JSON_SORT_KEYS=False,
+    )
+
+    sessions.init_app(app, engine_override or database_engine(settings, instance))
+    logs.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(health.problems)
+    app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
+    return app
+
+
+def database_engine(settings: Settings, instance: Path) -> Engine:
+    """Return the engine for the configured URL, or the SQLite file in ``instance``."""
+    url = settings.database_url or f"sqlite:///{instance / 'fairfile.sqlite3'}"
+    return make_engine(url)

@@ -1,0 +1,1 @@
+"""Command groups of the ``fairfile`` CLI, one module per capability."""

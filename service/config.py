@@ -1,0 +1,79 @@
+"""Settings: from a mapping (tests) or from ``FAIRFILE_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Environment = Literal["production", "development", "testing"]
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with these settings; the message says what to set."""
+
+
+class Settings(BaseModel):
+    """Every setting the service reads, with its default.
+
+    Environment variables are the field names in upper case with a ``FAIRFILE_`` prefix,
+    for example ``FAIRFILE_DATABASE_URL``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    env: Environment = "production"
+    secret_key: str | None = None
+    master_key: str | None = None
+    database_url: str | None = None
+    instance_path: Path | None = None
+    max_content_length: int = Field(default=1_048_576, gt=0)
+    log_level: str = "INFO"
+
+    @property
+    def is_production(self) -> bool:
+        """Return whether keys must be configured instead of generated."""
+        return self.env == "production"
+
+
+def settings_from_env(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Collect ``FAIRFILE_*`` variables into a settings mapping.
+
+    >>> settings_from_env({"FAIRFILE_ENV": "testing", "HOME": "/root"})
+    {'env': 'testing'}
+    """
+    environ = os.environ if environ is None else environ
+    known = set(Settings.model_fields)
+    found: dict[str, Any] = {}
+    for name, value in environ.items():
+        if name.startswith("FAIRFILE_"):
+            key = name.removeprefix("FAIRFILE_").lower()
+            if key in known:
+                found[key] = value
+    return found
+
+
+def load_settings(config: Mapping[str, Any] | None) -> Settings:
+    """Build the settings from ``config`` if given, else from the environment.
+
+    Outside development and testing the service refuses to start without a secret key
+    and a master key: there are no default secrets.
+    """
+    raw = dict(config) if config is not None else settings_from_env()
+    settings = Settings.model_validate(raw)
+    if settings.is_production:
+        missing = [
+            f"FAIRFILE_{name.upper()}"
+            for name in ("secret_key", "master_key")
+            if not getattr(settings, name)
+        ]
+        if missing:
+            raise ConfigurationError(
+                "refusing to start in production without "
+                + " and ".join(missing)
+                + " (set FAIRFILE_ENV=development for a local sandbox with generated keys)"
+            )
+    return settings

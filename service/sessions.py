@@ -1,0 +1,52 @@
+"""One database session per request, committed at the request's edge."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from store import make_session_factory
+
+_EXTENSION = "fairfile.sessions"
+_WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def init_app(app: Flask, engine: Engine | sessionmaker[Session]) -> None:
+    """Bind ``app`` to a database: a session factory, and the request-edge commit."""
+    factory = engine if isinstance(engine, sessionmaker) else make_session_factory(engine)
+    app.extensions[_EXTENSION] = factory
+    app.after_request(_commit_writing_request)
+    app.teardown_appcontext(_close)
+
+
+def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
+    """Return the session factory bound to ``app`` (default: the current app)."""
+    factory: sessionmaker[Session] = (app or current_app).extensions[_EXTENSION]
+    return factory
+
+
+def db() -> Session:
+    """Return this request's session, opening it on first use."""
+    if "db_session" not in g:
+        g.db_session = session_factory()()
+    session: Session = g.db_session
+    return session
+
+
+def _commit_writing_request(response: Response) -> Response:
+    # Domain functions never commit: a writing request that succeeded is committed here,
+    # everything else is rolled back, so a failed request leaves nothing half-written.
+    session: Session | None = g.get("db_session")
+    if session is not None:
+        if request.method in _WRITING_METHODS and response.status_code < 400:
+            session.commit()
+        else:
+            session.rollback()
+    return response
+
+
+def _close(_exc: BaseException | None) -> None:
+    session: Session | None = g.pop("db_session", None)
+    if session is not None:
+        session.close()

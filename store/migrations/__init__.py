@@ -1,0 +1,1 @@
+"""Alembic migrations of the Fairfile schema (applied by ``store.migrate.upgrade``)."""

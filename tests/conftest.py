@@ -1,0 +1,112 @@
+"""Shared fixtures: every database test runs on SQLite, and on PostgreSQL when configured.
+
+``FAIRFILE_TEST_DATABASE_URL`` points the suite at a PostgreSQL server; each run works in
+a schema of its own, created and dropped here. With ``CI=true`` the URL is required: CI
+must never quietly fall back to SQLite alone.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from service import create_app
+from store import make_engine, upgrade
+
+PG_URL = os.environ.get("FAIRFILE_TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+ENGINES = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+if IN_CI and not PG_URL:
+    raise pytest.UsageError("CI=true but FAIRFILE_TEST_DATABASE_URL is not set")
+
+
+def _postgres_engine() -> tuple[Engine, str]:
+    assert PG_URL
+    schema = f"fairfile_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    engine = make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"})
+    return engine, schema
+
+
+def _drop_postgres_schema(schema: str) -> None:
+    assert PG_URL
+    admin = make_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    """A migrated database, one per engine for the whole run."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "fairfile.sqlite3"
+        eng = make_engine(f"sqlite:///{path}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+    else:
+        eng, schema = _postgres_engine()
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        _drop_postgres_schema(schema)
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside an outer transaction that is rolled back after the test."""
+    with engine.connect() as conn:
+        outer = conn.begin()
+        yield conn
+        if outer.is_active:
+            outer.rollback()
+
+
+@pytest.fixture
+def sessions(connection: Connection) -> sessionmaker[Session]:
+    """A session factory whose commits become savepoints of the test's transaction."""
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """One session for domain-level tests; code under test may commit freely."""
+    with sessions() as s:
+        yield s
+
+
+def make_test_app(tmp_path: Path, **overrides: Any) -> Flask:
+    """Create an app in testing mode with its instance folder under ``tmp_path``."""
+    config: dict[str, Any] = {"env": "testing", "instance_path": tmp_path / "instance"}
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(tmp_path: Path, sessions: sessionmaker[Session]) -> Flask:
+    """The app bound to the test's transaction."""
+    return make_test_app(tmp_path, engine=sessions)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client for ``app``."""
+    return app.test_client()

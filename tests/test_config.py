@@ -1,0 +1,59 @@
+"""Settings: no default secrets outside development and testing."""
+
+from __future__ import annotations
+
+import pytest
+
+from service import create_app
+from service.config import ConfigurationError, load_settings, settings_from_env
+
+
+def test_production_refuses_to_start_without_keys(tmp_path):
+    with pytest.raises(ConfigurationError, match="FAIRFILE_SECRET_KEY and FAIRFILE_MASTER_KEY"):
+        create_app({"env": "production", "instance_path": tmp_path})
+
+
+def test_production_names_the_one_missing_key(tmp_path):
+    with pytest.raises(ConfigurationError, match="without FAIRFILE_MASTER_KEY "):
+        load_settings({"env": "production", "secret_key": "s" * 32})
+
+
+def test_production_starts_with_keys(tmp_path):
+    app = create_app(
+        {
+            "env": "production",
+            "secret_key": "s" * 32,
+            "master_key": "m" * 32,
+            "instance_path": tmp_path,
+        }
+    )
+    assert app.config["SECRET_KEY"] == "s" * 32
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_development_generates_keys_once_into_the_instance_folder(tmp_path, caplog):
+    first = create_app({"env": "development", "instance_path": tmp_path})
+    second = create_app({"env": "development", "instance_path": tmp_path})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"]
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "fairfile.sqlite3").parent == tmp_path
+
+
+def test_environment_variables_are_read(monkeypatch, tmp_path):
+    monkeypatch.setenv("FAIRFILE_ENV", "testing")
+    monkeypatch.setenv("FAIRFILE_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("FAIRFILE_MAX_CONTENT_LENGTH", "2048")
+    app = create_app()
+    assert app.config["MAX_CONTENT_LENGTH"] == 2048
+    assert app.instance_path == str(tmp_path)
+
+
+def test_unknown_settings_are_refused():
+    with pytest.raises(ValueError, match="database_ulr"):
+        load_settings({"env": "testing", "database_ulr": "sqlite://"})
+
+
+def test_only_prefixed_known_variables_are_collected():
+    assert settings_from_env({"FAIRFILE_LOG_LEVEL": "debug", "FAIRFILE_NOPE": "x"}) == {
+        "log_level": "debug"
+    }

@@ -1,0 +1,102 @@
+"""The real thing: `fairfile db upgrade` and `fairfile serve` (gunicorn) over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+FAIRFILE = str(Path(sys.executable).with_name("fairfile"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (loopback only)
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def served(tmp_path):
+    env = {
+        **os.environ,
+        "FAIRFILE_ENV": "development",
+        "FAIRFILE_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    env.pop("FAIRFILE_DATABASE_URL", None)
+    upgrade = subprocess.run(
+        [FAIRFILE, "db", "upgrade"], env=env, capture_output=True, text=True, check=False
+    )
+    assert upgrade.returncode == 0, upgrade.stderr
+    assert "upgraded empty ->" in upgrade.stdout
+    port = _free_port()
+    out_path, err_path = tmp_path / "out.log", tmp_path / "err.log"
+    with out_path.open("w") as out, err_path.open("w") as err:
+        process = subprocess.Popen(
+            [FAIRFILE, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
+            env=env,
+            stdout=out,
+            stderr=err,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if _get(base + "/healthz")[0] == 200:
+                break
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    else:
+        process.kill()
+        process.wait()
+        pytest.fail("server did not start: " + err_path.read_text())
+    yield base, process, out_path
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=20)
+
+
+def test_gunicorn_serves_health_and_readiness(served):
+    base, _process, _out = served
+    assert _get(base + "/healthz") == (200, {"status": "ok"})
+    status, body = _get(base + "/readyz")
+    assert status == 200
+    assert body["database"] == "sqlite"
+
+
+def test_real_http_errors_are_problems(served):
+    base, _process, _out = served
+    request = urllib.request.Request(  # noqa: S310 (loopback only)
+        base + "/v1/anything", data=b"{", headers={"Content-Type": "application/json"}
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310
+    with caught.value as error:
+        assert error.code in {400, 404}
+        assert error.headers["Content-Type"] == "application/problem+json"
+
+
+def test_serve_prints_the_urls(served):
+    _base, process, out_path = served
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0
+    out = out_path.read_text()
+    assert "API docs:" in out
+    assert "/healthz" in out
