@@ -93,7 +93,7 @@ def typed_problem(kind: ProblemType, detail: str | None = None, **extensions: An
         kind.status,
         title=kind.title,
         detail=detail,
-        type_=url_for("problems.show", slug=kind.slug, _external=True),
+        type_=url_for("problems.problem_type", slug=kind.slug, _external=True),
         **extensions,
     )
 

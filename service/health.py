@@ -17,7 +17,7 @@ problems = Blueprint("problems", __name__, url_prefix="/problems")
 
 
 @bp.get("/")
-def index() -> str:
+def front_page() -> str:
     """The sandbox's front page: what Fairfile is and where to go next."""
     return render_template("index.html", version=__version__)
 
@@ -50,7 +50,7 @@ def readyz() -> Response:
 
 
 @problems.get("/<slug>")
-def show(slug: str) -> Response:
+def problem_type(slug: str) -> Response:
     """Describe one problem type (the target of every problem's ``type`` URI)."""
     kind = CATALOGUE.get(slug)
     if kind is None:
@@ -59,7 +59,7 @@ def show(slug: str) -> Response:
 
 
 @problems.get("")
-def index() -> Response:
+def problem_types() -> Response:
     """List every documented problem type."""
     return jsonify(
         [
