@@ -110,3 +110,19 @@ def app(tmp_path: Path, sessions: sessionmaker[Session]) -> Flask:
 def client(app: Flask) -> FlaskClient:
     """A test client for ``app``."""
     return app.test_client()
+
+
+def pytest_report_header() -> str:
+    """Say on which database engines this run's database tests run."""
+    where = f" ({PG_URL.split('@')[-1]})" if PG_URL else ""
+    return f"fairfile database engines: {', '.join(ENGINES)}{where}"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Count the passed database tests per engine, so a CI log shows both ran."""
+    passed = terminalreporter.stats.get("passed", [])
+    counts = {name: sum(1 for r in passed if name in r.keywords) for name in ENGINES}
+    terminalreporter.write_line(
+        "database tests passed per engine: "
+        + ", ".join(f"{name} {count}" for name, count in counts.items())
+    )
