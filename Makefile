@@ -27,6 +27,7 @@ setup: $(STAMP) ## Create .venv and install Fairfile with its dev tools
 
 run: setup ## Set up, create/upgrade the database, seed the sandbox, serve on 127.0.0.1:5000
 	$(BIN)/fairfile db upgrade
+	$(BIN)/fairfile synth seed --if-empty --subjects 3000
 	$(BIN)/fairfile serve
 
 test: setup lint pytest ## Set up, lint, type-check and run the whole test suite

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from store import head_revision, make_engine
 from store.keys import load_or_create_dev_key
 
-from . import errors, health, logs, sessions
+from . import auth, consents, contract, errors, facts, health, keys, logs, sessions, transparency
 from .config import Settings, load_settings
 from .version import __version__
 
@@ -36,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(settings.instance_path.resolve()) if settings.instance_path else None,
         validation_error_status=422,
         validation_error_callback=errors.validation_problem,
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
         doc_prefix="/docs",
         doc_url="/openapi.json",
     )
@@ -53,11 +54,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
 
+    keys.init_app(app, settings, instance)
     sessions.init_app(app, engine_override or database_engine(settings, instance))
     logs.init_app(app)
+    auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(health.problems)
+    app.register_api(consents.public)
+    app.register_api(consents.bp)
+    app.register_api(transparency.bp)
+    app.register_api(facts.bp)
+    app.register_api(contract.bp)
+    app.register_blueprint(transparency.well_known)
     app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
     return app
 

@@ -14,6 +14,9 @@ from store import current_revision, head_revision
 from store import upgrade as upgrade_schema
 
 from .app import create_app
+from .commands.audit import audit
+from .commands.receipts import receipts
+from .commands.synth import synth
 from .sessions import session_factory
 
 
@@ -25,6 +28,11 @@ def _app() -> Flask:
 @click.version_option(package_name="fairfile")
 def main() -> None:
     """Fairfile: opt-in, consent-gated, differentially private credit scoring."""
+
+
+main.add_command(receipts)
+main.add_command(audit)
+main.add_command(synth)
 
 
 @main.group()

@@ -28,6 +28,8 @@ class Settings(BaseModel):
     env: Environment = "production"
     secret_key: str | None = None
     master_key: str | None = None
+    signing_key: str | None = None
+    signing_retired_keys: str | None = None
     database_url: str | None = None
     instance_path: Path | None = None
     max_content_length: int = Field(default=1_048_576, gt=0)
@@ -67,13 +69,13 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
     if settings.is_production:
         missing = [
             f"FAIRFILE_{name.upper()}"
-            for name in ("secret_key", "master_key")
+            for name in ("secret_key", "master_key", "signing_key")
             if not getattr(settings, name)
         ]
         if missing:
             raise ConfigurationError(
                 "refusing to start in production without "
-                + " and ".join(missing)
+                + ", ".join(missing)
                 + " (set FAIRFILE_ENV=development for a local sandbox with generated keys)"
             )
     return settings

@@ -17,6 +17,10 @@ from flask import Flask, Response, g, request, url_for
 from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
+from consent import errors as consent_errors
+from consent import transparency
+from scoring import ContractViolation
+
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
 
@@ -45,17 +49,84 @@ MALFORMED_JSON = ProblemType(
     "The body could not be parsed as JSON. Nothing was changed.",
 )
 
-#: Domain exception -> problem type. Later capabilities add their exceptions here.
-DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {}
+#: Domain exception -> problem type: the one table that turns domain errors into HTTP.
+DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
+    consent_errors.ConsentMissing: ProblemType(
+        "consent-missing",
+        "No active consent covers this use of the data",
+        403,
+        "The person has not granted (or has withdrawn, or let expire) consent for this "
+        "purpose over every data category the request needs. `purpose` and "
+        "`missing_categories` say what is missing. Nothing was read.",
+    ),
+    consent_errors.ConsentNotFound: ProblemType(
+        "not-found",
+        "Not found",
+        404,
+        "There is no such resource for you. Fairfile answers the same whether it does not "
+        "exist or belongs to someone else.",
+    ),
+    transparency.ProofUnavailable: ProblemType(
+        "proof-unavailable",
+        "No such log entry or tree size",
+        404,
+        "The entry is not yet sequenced, or no signed tree head exists for that size. Ask "
+        "for the current tree head first; it sequences every committed entry.",
+    ),
+    consent_errors.NotEnrolled: ProblemType(
+        "not-enrolled",
+        "Enrol first",
+        409,
+        "Nothing can be granted before the person has enrolled (an explicit act).",
+    ),
+    consent_errors.NoticeOutdated: ProblemType(
+        "notice-outdated",
+        "The notice has changed",
+        409,
+        "The request quotes a notice version that is no longer current. Read the current "
+        "notice (`current_notice_version`, `GET /v1/notices`) and try again.",
+    ),
+    consent_errors.ConsentConflict: ProblemType(
+        "consent-conflict",
+        "The consent is not in a state that allows this",
+        409,
+        "For example granting a purpose that is already active (renew it instead), "
+        "withdrawing one that is no longer active, or a change that raced another one.",
+    ),
+    consent_errors.InvalidPurpose: ProblemType(
+        "invalid-purpose",
+        "Unknown purpose",
+        422,
+        "A purpose is `scoring`, `training`, `statistics` or `share:<lender>`.",
+    ),
+    consent_errors.InvalidGrant: ProblemType(
+        "invalid-grant",
+        "The grant is not valid",
+        422,
+        "A grant names at least one data category and a period of 1 to 365 days.",
+    ),
+    consent_errors.UnknownLender: ProblemType(
+        "unknown-lender",
+        "Unknown lender",
+        422,
+        "A share names a lender that does not exist. `GET /v1/lenders` lists them.",
+    ),
+    ContractViolation: ProblemType(
+        "contract-violation",
+        "The data breaks the feature contract",
+        422,
+        "The payload or dataset names a field that is prohibited (social, behavioural, "
+        "fine location or protected data) or not a feature of the contract, or gives a value "
+        "of the wrong type or out of range. `fields` lists each offending field with its "
+        "`offence`, the `reason` and, for a prohibited field, its `category`; values are "
+        "never echoed. `GET /v1/contract` lists the features and the prohibited list.",
+    ),
+}
 
 #: Every documented problem type, by slug (served at ``/problems/<slug>``).
-CATALOGUE: dict[str, ProblemType] = {p.slug: p for p in (VALIDATION, MALFORMED_JSON)}
-
-
-def register_domain_problem(exc: type[Exception], problem: ProblemType) -> None:
-    """Map a domain exception to a documented problem type."""
-    DOMAIN_PROBLEMS[exc] = problem
-    CATALOGUE[problem.slug] = problem
+CATALOGUE: dict[str, ProblemType] = {
+    p.slug: p for p in (VALIDATION, MALFORMED_JSON, *DOMAIN_PROBLEMS.values())
+}
 
 
 def problem(
@@ -119,7 +190,7 @@ def _http_problem(exc: HTTPException) -> Response:
     headers: dict[str, str] = {}
     allow = exc.get_headers().copy()
     for name, value in allow:
-        if name.lower() in {"allow", "retry-after"}:
+        if name.lower() in {"allow", "retry-after", "www-authenticate"}:
             headers[name] = value
     if isinstance(exc, BadRequest) and getattr(exc, "fairfile_malformed_json", False):
         return typed_problem(MALFORMED_JSON, "The body could not be parsed as JSON.")

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-import store.models  # noqa: F401  (registers the tables on Base.metadata)
+# Each import registers its package's tables on Base.metadata.
+import consent.models
+import consent.signin
+import consent.transparency  # noqa: F401
+import scoring.models  # noqa: F401
+import store.models  # noqa: F401
+import synthetic.models  # noqa: F401
 from store import Base
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store import make_session_factory
+from store.db import WRITE
 
 _EXTENSION = "fairfile.sessions"
 _WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -29,9 +30,12 @@ def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
 def db() -> Session:
     """Return this request's session, opening it on first use."""
     if "db_session" not in g:
-        g.db_session = session_factory()()
-    session: Session = g.db_session
-    return session
+        session = session_factory()()
+        if request.method in _WRITING_METHODS:
+            session.connection(execution_options=WRITE)
+        g.db_session = session
+    current: Session = g.db_session
+    return current
 
 
 def _commit_writing_request(response: Response) -> Response:

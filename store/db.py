@@ -98,7 +98,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+    # A writing transaction asks for IMMEDIATE (see ``WRITE``): it takes SQLite's write lock
+    # at BEGIN, so concurrent writers queue on the busy timeout instead of failing when a
+    # read lock cannot be upgraded.
+    mode = connection.get_execution_options().get("sqlite_begin", "")
+    connection.exec_driver_sql(f"BEGIN {mode}".strip())
+
+
+#: Execution options for a session or connection that will write: on SQLite its
+#: transaction begins IMMEDIATE; other engines ignore the option.
+WRITE: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"}
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

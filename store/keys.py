@@ -7,10 +7,14 @@ creates development keys, and says loudly that it did.
 from __future__ import annotations
 
 import base64
+import binascii
 import logging
 import os
 import secrets
 from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes, hmac
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 log = logging.getLogger(__name__)
 
@@ -39,3 +43,56 @@ def load_or_create_dev_key(path: Path, *, nbytes: int = 32) -> str:
         path,
     )
     return key
+
+
+def decode_master_key(text: str) -> bytes:
+    """Decode a master key given as URL-safe base64 of at least 32 bytes.
+
+    >>> len(decode_master_key(base64.urlsafe_b64encode(bytes(32)).decode()))
+    32
+    """
+    try:
+        raw = base64.urlsafe_b64decode(text.strip().encode())
+    except (ValueError, binascii.Error) as exc:
+        raise ValueError("the master key must be URL-safe base64") from exc
+    if len(raw) < 32:
+        raise ValueError("the master key must hold at least 32 random bytes")
+    return raw
+
+
+def derive_key(master: bytes, purpose: str) -> bytes:
+    """Derive an independent 32-byte key for one ``purpose`` from the master key (HKDF).
+
+    >>> derive_key(bytes(32), "a") != derive_key(bytes(32), "b")
+    True
+    """
+    return HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=None, info=f"fairfile/{purpose}".encode()
+    ).derive(master)
+
+
+class Pseudonyms:
+    """Keyed pseudonyms of subject ids (HMAC-SHA256), for logs and receipts.
+
+    The same subject always gets the same pseudonym under one key, and nobody without the
+    key can compute it or link it back to the subject id.
+    """
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 32:
+            raise ValueError("a pseudonym key holds at least 32 bytes")
+        self._key = key
+
+    def __repr__(self) -> str:
+        return "Pseudonyms(<key hidden>)"
+
+    def of(self, subject_id: str) -> str:
+        """Return the pseudonym of ``subject_id`` (64 hex digits).
+
+        >>> p = Pseudonyms(bytes(32))
+        >>> p.of("a") == p.of("a") != p.of("b")
+        True
+        """
+        mac = hmac.HMAC(self._key, hashes.SHA256())
+        mac.update(subject_id.encode())
+        return mac.finalize().hex()

@@ -1,9 +1,24 @@
 """Synthetic data: the generator of the population Fairfile is tried and measured on.
 
 What lives here: the feature-level and statement-level generators, the documented latent
-model that gives every synthetic subject a true default probability, and the statement
-format that the feature extractor accepts. No real person's data ever enters Fairfile.
+model that gives every synthetic subject a true default probability, population files,
+seeding the sandbox database, and the audit-only table of the synthetic protected
+attribute. No real person's data ever enters Fairfile.
 
-What it may import: the standard library, NumPy, Polars and ``scoring`` (for the feature
-contract). Never Flask and never ``service``.
+What it may import: the standard library, NumPy, Polars, SQLAlchemy, ``scoring`` (for the
+feature contract and the extractor), ``consent`` and ``store``. Never Flask and never
+``service``.
 """
+
+from .files import read_features as read_features
+from .files import read_manifest as read_manifest
+from .files import read_protected as read_protected
+from .files import write_population as write_population
+from .population import AS_OF as AS_OF
+from .population import Population as Population
+from .population import generate as generate
+from .profiles import PROFILES as PROFILES
+from .seed import has_subjects as has_subjects
+from .seed import seed_population as seed_population
+from .truth import auc as auc
+from .truth import expected_auc as expected_auc

@@ -19,8 +19,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from consent.lifecycle import ConsentKeys
 from service import create_app
 from store import make_engine, upgrade
+from store.keys import Pseudonyms
+from store.signing import Keyring
 
 PG_URL = os.environ.get("FAIRFILE_TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -91,6 +94,22 @@ def session(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One session for domain-level tests; code under test may commit freely."""
     with sessions() as s:
         yield s
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> ConsentKeys:
+    """Signing and pseudonym keys for domain-level consent tests."""
+    return ConsentKeys(
+        keyring=Keyring.from_directory(tmp_path / "signing"), pseudonyms=Pseudonyms(bytes(32))
+    )
+
+
+@pytest.fixture
+def person(session: Session) -> str:
+    """An enrolled synthetic person with no consents."""
+    from tests.consent_fixtures import add_person
+
+    return add_person(session)
 
 
 def make_test_app(tmp_path: Path, **overrides: Any) -> Flask:

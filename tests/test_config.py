@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from service import create_app
@@ -9,21 +11,32 @@ from service.config import ConfigurationError, load_settings, settings_from_env
 
 
 def test_production_refuses_to_start_without_keys(tmp_path):
-    with pytest.raises(ConfigurationError, match="FAIRFILE_SECRET_KEY and FAIRFILE_MASTER_KEY"):
+    with pytest.raises(
+        ConfigurationError, match="FAIRFILE_SECRET_KEY, FAIRFILE_MASTER_KEY, FAIRFILE_SIGNING_KEY"
+    ):
         create_app({"env": "production", "instance_path": tmp_path})
 
 
 def test_production_names_the_one_missing_key(tmp_path):
     with pytest.raises(ConfigurationError, match="without FAIRFILE_MASTER_KEY "):
-        load_settings({"env": "production", "secret_key": "s" * 32})
+        load_settings({"env": "production", "secret_key": "s" * 32, "signing_key": "k"})
 
 
 def test_production_starts_with_keys(tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    pem = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
     app = create_app(
         {
             "env": "production",
             "secret_key": "s" * 32,
-            "master_key": "m" * 32,
+            "master_key": base64.urlsafe_b64encode(bytes(range(32))).decode(),
+            "signing_key": pem.decode(),
             "instance_path": tmp_path,
         }
     )

@@ -1,0 +1,134 @@
+"""The gate: the one function every read of a person's data passes.
+
+``authorize`` checks that an active consent covers the purpose and every data category
+the read touches, at the moment of the read (expiry is enforced here, not by a job), and
+writes the read to the transparency log in the caller's transaction. It returns the ids
+of the consents that allowed the read; it refuses with ``ConsentMissing`` naming every
+category no active consent covers. ``covered`` answers the same question without logging,
+for callers that must decide what to read before reading it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store import utcnow
+
+from . import transparency
+from .categories import DataCategory
+from .errors import ConsentMissing
+from .lifecycle import ConsentKeys
+from .models import Consent
+from .purposes import Purpose
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """A read that the gate allowed: which consents allowed it, and its log entry."""
+
+    consent_ids: tuple[str, ...]
+    categories: frozenset[DataCategory]
+    log_entry_id: int
+
+
+def active_consent(
+    session: Session, *, subject_id: str, purpose: Purpose, now: dt.datetime | None = None
+) -> Consent | None:
+    """Return the person's active consent for ``purpose`` at ``now``, if any."""
+    now = now or utcnow()
+    consent = session.scalars(
+        select(Consent).where(Consent.subject_id == subject_id, Consent.purpose == str(purpose))
+    ).first()
+    if consent is None or consent.state(now) != "active":
+        return None
+    return consent
+
+
+def covered(
+    session: Session, *, subject_id: str, purpose: Purpose, now: dt.datetime | None = None
+) -> frozenset[DataCategory]:
+    """Return the categories an active consent for ``purpose`` covers (maybe none)."""
+    consent = active_consent(session, subject_id=subject_id, purpose=purpose, now=now)
+    return consent.categories if consent is not None else frozenset()
+
+
+def authorize(
+    session: Session,
+    *,
+    keys: ConsentKeys,
+    actor: str,
+    subject_id: str,
+    purpose: Purpose,
+    categories: Iterable[DataCategory],
+    what: str,
+    now: dt.datetime | None = None,
+) -> Authorization:
+    """Allow and log a read of ``categories`` of the person's data for ``purpose``, or refuse.
+
+    Args:
+        session: The caller's session; the log entry joins its transaction.
+        keys: Signing and pseudonym keys.
+        actor: Who reads: ``subject``, ``lender:<id>``, ``system:<job>``.
+        subject_id: Whose data.
+        purpose: Why.
+        categories: Which data categories the read touches (at least one).
+        what: What is read, in a few words (``facts``, ``decision``), for the log.
+        now: The time of the read (default: now).
+
+    Raises:
+        ConsentMissing: no active consent covers the purpose and all the categories.
+    """
+    now = now or utcnow()
+    wanted = frozenset(DataCategory(c) for c in categories)
+    if not wanted:
+        raise ValueError("a read touches at least one data category")
+    consent = active_consent(session, subject_id=subject_id, purpose=purpose, now=now)
+    allowed = consent.categories if consent is not None else frozenset()
+    missing = sorted(c.value for c in wanted - allowed)
+    if consent is None or missing:
+        raise ConsentMissing(subject_purpose=str(purpose), missing=missing)
+    entry = transparency.append(
+        session,
+        kind="access",
+        subject_ref=keys.pseudonyms.of(subject_id),
+        leaf={
+            "type": "fairfile/access/v1",
+            "time": now.isoformat(),
+            "actor": actor,
+            "subject": keys.pseudonyms.of(subject_id),
+            "purpose": str(purpose),
+            "categories": sorted(c.value for c in wanted),
+            "consentIds": [consent.id],
+            "what": what,
+        },
+    )
+    return Authorization((consent.id,), wanted, entry.entry_id)
+
+
+def consenting_subjects(
+    session: Session,
+    *,
+    purpose: Purpose,
+    categories: Iterable[DataCategory] = (),
+    now: dt.datetime | None = None,
+) -> Sequence[tuple[str, str]]:
+    """Return ``(subject_id, consent_id)`` for everyone whose consent is active at ``now``.
+
+    This is the snapshot for training and statistics: a person who withdrew, or whose
+    consent expired, is not in it. ``categories`` narrows it to consents covering them all.
+    """
+    now = now or utcnow()
+    wanted = frozenset(DataCategory(c) for c in categories)
+    rows = session.execute(
+        select(Consent.subject_id, Consent.id, Consent.categories).where(
+            Consent.purpose == str(purpose),
+            Consent.withdrawn_at.is_(None),
+            Consent.expires_at > now,
+        )
+    ).all()
+    return [(subject, consent) for subject, consent, cats in rows if wanted <= cats]

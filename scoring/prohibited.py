@@ -1,0 +1,323 @@
+"""What Fairfile never uses to score anyone, with the reason for each, enforced in code.
+
+A field name is compared after normalisation: it is split into words at separators, case
+changes and digits (``Date_of_Birth``, ``dateOfBirth`` and ``DATE-OF-BIRTH`` all become
+``date of birth``). A name is prohibited by an entry when
+
+* the whole name, or any run of up to four consecutive words joined together, equals one
+  of the entry's ``terms`` (so ``customer_age`` matches ``age`` but ``average`` does not),
+  or
+* the whole name, words joined, contains one of the entry's ``stems``, kept for words
+  distinctive enough to match anywhere (``merchantName``, ``merchant_category_code``).
+
+``check_fields`` refuses every field that is prohibited or that the contract does not know.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .contract import FEATURE_NAMES
+from .errors import ContractViolation, FieldProblem, Offence
+
+
+class ProhibitedCategory(StrEnum):
+    """The four families of prohibited data."""
+
+    SOCIAL = "social"
+    BEHAVIOURAL = "behavioural"
+    LOCATION = "location"
+    PROTECTED = "protected"
+
+
+@dataclass(frozen=True)
+class Prohibition:
+    """One prohibited kind of data, the names that denote it, and why it is refused."""
+
+    key: str
+    category: ProhibitedCategory
+    reason: str
+    terms: frozenset[str]
+    stems: frozenset[str] = frozenset()
+
+
+def _entry(
+    key: str, category: ProhibitedCategory, reason: str, terms: str, stems: str = ""
+) -> Prohibition:
+    return Prohibition(key, category, reason, frozenset(terms.split()), frozenset(stems.split()))
+
+
+_S, _B, _L, _P = (
+    ProhibitedCategory.SOCIAL,
+    ProhibitedCategory.BEHAVIOURAL,
+    ProhibitedCategory.LOCATION,
+    ProhibitedCategory.PROTECTED,
+)
+
+PROHIBITED: tuple[Prohibition, ...] = (
+    _entry(
+        "contacts",
+        _S,
+        "Whom a person knows says nothing about their own repayments, and exposes people "
+        "who never consented.",
+        "contacts contactlist addressbook phonebook calllog calllogs smslog",
+        "contactlist addressbook phonebook",
+    ),
+    _entry(
+        "social_network",
+        _S,
+        "Friends, followers and social-network activity judge a person by their circle and "
+        "reproduce its disadvantages; none of it is a financial fact.",
+        "friends friend followers following socialgraph socialmedia socialnetwork",
+        "socialnetwork socialgraph socialmedia facebook twitter instagram linkedin tiktok",
+    ),
+    _entry(
+        "merchants",
+        _B,
+        "Merchant names reveal where a person shops, prays or seeks care (proxies for "
+        "protected attributes); Fairfile keeps only financial aggregates.",
+        "mcc payee payeename creditorname debtorname counterpartyname remittanceinformation "
+        "transactiondescription description narrative",
+        "merchant",
+    ),
+    _entry(
+        "purchase_categories",
+        _B,
+        "What a person buys is behaviour, not capacity or willingness to repay, and "
+        "categories such as health, religion or baby goods betray protected attributes.",
+        "purchasecategory purchasecategories spendingcategory spendcategory "
+        "transactioncategory categorycode shopping basket products",
+        "purchasecategor spendingcategor shopping",
+    ),
+    _entry(
+        "gaming_and_gambling",
+        _B,
+        "Gaming and gambling activity is behavioural profiling; the contract already sees "
+        "its financial effect in balances and late payments.",
+        "gaming gambling betting casino lottery games",
+        "gambling",
+    ),
+    _entry(
+        "browsing",
+        _B,
+        "Browsing and search history is surveillance of private life and a proxy for "
+        "protected attributes.",
+        "browsing browserhistory webhistory searchhistory clickstream urls url cookies",
+        "browsing clickstream",
+    ),
+    _entry(
+        "app_usage",
+        _B,
+        "Installed apps, screen time and device traits proxy for income group, age and "
+        "health without saying anything about repayment.",
+        "appusage installedapps apps screentime devicemodel devicetype batterylevel",
+        "appusage installedapp screentime",
+    ),
+    _entry(
+        "time_of_day",
+        _B,
+        "When someone spends (night shifts, sabbath, prayer times, caring duties) proxies for "
+        "religion, disability and family status.",
+        "timeofday hourofday dayofweek weekday weekend transactiontime bookingtime "
+        "nighttime latenight",
+        "timeofday hourofday",
+    ),
+    _entry(
+        "fine_location",
+        _L,
+        "Location finer than a coarse region reproduces redlining, a proxy for race and "
+        "ethnicity; Fairfile keeps at most a handful of region codes.",
+        "postcode zip zipcode postalcode address street city town neighborhood neighbourhood "
+        "censustract tract county gps lat lon lng latitude longitude geolocation geohash "
+        "coordinates ipaddress ip location",
+        "postcode zipcode postalcode latitude longitude geolocation geohash censustract "
+        "streetaddress homeaddress",
+    ),
+    _entry(
+        "sex_and_gender",
+        _P,
+        "A protected characteristic under equal-credit law (sex; gender identity and sexual "
+        "orientation under the CFPB's reading of ECOA).",
+        "sex gender sexualorientation pregnancy pregnant title salutation",
+        "gender sexualorientation",
+    ),
+    _entry(
+        "age",
+        _P,
+        "A protected characteristic under equal-credit law; Fairfile uses no age or birth "
+        "date at all.",
+        "age ageyears dob dateofbirth birthdate birthday birthyear yearofbirth",
+        "dateofbirth birthdate yearofbirth",
+    ),
+    _entry(
+        "race_and_ethnicity",
+        _P,
+        "Race, colour and ethnicity are protected characteristics; using them or their "
+        "proxies is discrimination.",
+        "race ethnicity ethnic colour color skincolour skincolor",
+        "ethnicit",
+    ),
+    _entry(
+        "religion",
+        _P,
+        "Religion is a protected characteristic.",
+        "religion religious faith church mosque synagogue temple",
+        "religio",
+    ),
+    _entry(
+        "marital_status",
+        _P,
+        "Marital and family status are protected characteristics.",
+        "maritalstatus married spouse partner divorced widowed familystatus children "
+        "dependants dependents",
+        "maritalstatus",
+    ),
+    _entry(
+        "national_origin",
+        _P,
+        "National origin, nationality and immigration status are protected characteristics.",
+        "nationality citizenship nationalorigin countryofbirth placeofbirth immigrationstatus "
+        "visastatus passport language",
+        "nationalit citizenship immigration",
+    ),
+    _entry(
+        "disability_and_health",
+        _P,
+        "Disability and health are protected and special-category data.",
+        "disability disabled health medical diagnosis",
+        "disabilit",
+    ),
+    _entry(
+        "public_assistance_status",
+        _P,
+        "Receiving public assistance is a prohibited basis under ECOA: benefits count as "
+        "income exactly like payroll, and whether someone receives them is never a feature.",
+        "publicassistance welfare benefitsrecipient benefitrecipient receivesbenefits",
+        "publicassistance",
+    ),
+)
+
+_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
+
+
+def words(name: str) -> tuple[str, ...]:
+    """Split a field name into lower-case words.
+
+    >>> words("Date_of_Birth"), words("merchantName"), words("customerAGE")
+    (('date', 'of', 'birth'), ('merchant', 'name'), ('customer', 'age'))
+    """
+    return tuple(w.lower() for w in _WORDS.findall(name))
+
+
+def normalise(name: str) -> str:
+    """Return the field name with case and separators removed.
+
+    >>> normalise("Rent-On-Time 12m") == normalise("rent_on_time_12m")
+    True
+    """
+    return "".join(words(name))
+
+
+def prohibition_for(name: str) -> Prohibition | None:
+    """Return the prohibited-list entry ``name`` falls under, or ``None``.
+
+    >>> prohibition_for("dob").key, prohibition_for("merchantName").key
+    ('age', 'merchants')
+    >>> prohibition_for("avg_eom_balance") is None
+    True
+    """
+    parts = words(name)
+    whole = "".join(parts)
+    grams = {whole}
+    for size in range(1, 5):
+        grams.update("".join(parts[i : i + size]) for i in range(len(parts) - size + 1))
+    for entry in PROHIBITED:
+        if grams & entry.terms or any(stem in whole for stem in entry.stems):
+            return entry
+    return None
+
+
+_BY_NORMAL_NAME = {normalise(name): name for name in FEATURE_NAMES}
+
+
+def canonical_name(name: str) -> str | None:
+    """Return the contract feature ``name`` denotes (ignoring case and separators), or None.
+
+    >>> canonical_name("Rent_On_Time_12m"), canonical_name("shoe_size")
+    ('rent_on_time_12m', None)
+    """
+    return _BY_NORMAL_NAME.get(normalise(name))
+
+
+def field_problem(name: str) -> FieldProblem | None:
+    """Return why ``name`` may not be a model input, or ``None`` if it is a feature."""
+    entry = prohibition_for(name)
+    if entry is not None:
+        return FieldProblem(name, Offence.PROHIBITED, entry.reason, entry.category.value)
+    if canonical_name(name) is None:
+        return FieldProblem(
+            name, Offence.UNKNOWN, "not a feature of the contract (GET /v1/contract lists them)"
+        )
+    return None
+
+
+def check_fields(
+    names: Iterable[str], *, allowed: Iterable[str] = (), source: str = "payload"
+) -> None:
+    """Refuse field names that are prohibited or that the contract does not know.
+
+    ``allowed`` names extra fields the caller expects besides the features (for example a
+    dataset's ``subject_id`` key); they are still refused if prohibited. Every offending
+    field is listed in the one ``ContractViolation``.
+
+    >>> check_fields(["rent_on_time_12m", "subject_id"], allowed=["subject_id"])
+    >>> check_fields(["Date_of_Birth", "shoe_size"])
+    Traceback (most recent call last):
+    ...
+    scoring.errors.ContractViolation: the payload breaks the feature contract in 2 field(s): \
+Date_of_Birth, shoe_size
+    """
+    extra = set(allowed)
+    problems: list[FieldProblem] = []
+    for name in names:
+        found = field_problem(name)
+        if found is not None and not (found.offence is Offence.UNKNOWN and name in extra):
+            problems.append(found)
+    if problems:
+        raise ContractViolation(problems, source=source)
+
+
+def check_columns(names: Iterable[str], *, expected: Iterable[str], source: str) -> None:
+    """Refuse a dataset whose columns are not exactly ``expected``.
+
+    A prohibited column is refused with its reason, any other unexpected column as
+    unknown, and every expected column that is absent as missing, all in one
+    ``ContractViolation``.
+
+    >>> check_columns(["subject_id", "postcode"], expected=["subject_id"], source="dataset")
+    Traceback (most recent call last):
+    ...
+    scoring.errors.ContractViolation: the dataset breaks the feature contract in 1 field(s): \
+postcode
+    """
+    wanted = list(expected)
+    given = list(names)
+    problems: list[FieldProblem] = []
+    for name in given:
+        entry = prohibition_for(name)
+        if entry is not None:
+            problems.append(
+                FieldProblem(name, Offence.PROHIBITED, entry.reason, entry.category.value)
+            )
+        elif name not in wanted:
+            problems.append(FieldProblem(name, Offence.UNKNOWN, f"not a column of the {source}"))
+    problems.extend(
+        FieldProblem(name, Offence.MISSING, f"a required column of the {source}")
+        for name in wanted
+        if name not in given
+    )
+    if problems:
+        raise ContractViolation(problems, source=source)

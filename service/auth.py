@@ -1,0 +1,113 @@
+"""Who is calling: a signed-in person, by bearer token (API) or session cookie (UI).
+
+A person may act only on their own record. Asking about anybody else answers 404, exactly
+as for a person who does not exist, so nobody learns who is enrolled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request, session
+from werkzeug.exceptions import HTTPException
+
+from consent import signin
+
+from .sessions import db
+
+V = TypeVar("V", bound=Callable[..., Any])
+
+
+class SignInRequired(HTTPException):
+    """No valid credentials came with the request (401)."""
+
+    code = 401
+    description = "Sign in first: send `Authorization: Bearer <token>`."
+
+    def get_headers(self, *args: object, **kwargs: object) -> list[tuple[str, str]]:
+        """Say how to authenticate."""
+        return [("WWW-Authenticate", 'Bearer realm="fairfile"')]
+
+
+class NotFoundHere(HTTPException):
+    """The resource does not exist for this caller (404, whether or not it exists)."""
+
+    code = 404
+    description = "No such resource."
+
+
+def bearer_token() -> str | None:
+    """Return the bearer token of the request, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return None
+
+
+def signed_in_subject() -> str | None:
+    """Return the signed-in person's subject id, or None."""
+    if "subject_id" in g:
+        return g.subject_id  # type: ignore[no-any-return]
+    token = bearer_token()
+    subject_id = None
+    if token is not None:
+        subject_id = signin.authenticate(db(), token=token)
+    elif "subject_token" in session:
+        subject_id = signin.authenticate(db(), token=str(session["subject_token"]))
+    g.subject_id = subject_id
+    return subject_id
+
+
+def require_self(subject_id: str) -> str:
+    """Allow the call only if the signed-in person is ``subject_id``.
+
+    Raises:
+        SignInRequired: nobody is signed in.
+        NotFoundHere: somebody else is signed in.
+    """
+    caller = signed_in_subject()
+    if caller is None:
+        raise SignInRequired()
+    if caller != subject_id:
+        raise NotFoundHere()
+    return caller
+
+
+def self_service(view: V) -> V:
+    """Mark a route where a person manages or reads their own record (``require_self``).
+
+    ``tests/test_route_access.py`` finds every route that names a subject and requires one
+    of these marks; a self-service route must answer 401 to nobody and 404 to anybody else.
+    """
+    view.fairfile_access = "self"  # type: ignore[attr-defined]
+    return view
+
+
+def gated(*, example_query: dict[str, str] | None = None) -> Callable[[V], V]:
+    """Mark a route that reads a person's data for a purpose: it passes ``consent.gate``.
+
+    The route test calls it with every consent withdrawn and requires a refusal without
+    data; ``example_query`` is the query string it calls it with.
+    """
+
+    def mark(view: V) -> V:
+        view.fairfile_access = "gated"  # type: ignore[attr-defined]
+        view.fairfile_example_query = example_query or {}  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def _enforce_marks() -> None:
+    # Runs before request validation: a route marked self-service or gated names a person,
+    # and only that person, signed in, may call it (401 for nobody, 404 for anybody else).
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "fairfile_access", None) in {"self", "gated"}:
+        require_self(str((request.view_args or {}).get("subject_id", "")))
+
+
+def init_app(app: Flask) -> None:
+    """Enforce the marks of every route before it runs."""
+    app.before_request(_enforce_marks)

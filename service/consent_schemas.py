@@ -1,0 +1,156 @@
+"""Request and response models of the consent API (they generate its OpenAPI document)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from consent import DataCategory
+
+
+class Strict(BaseModel):
+    """A request model that refuses unknown fields (no mass assignment)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+SubjectId = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[0-9a-f-]{1,36}$")]
+
+
+class SubjectPath(Strict):
+    """The person in the path."""
+
+    subject_id: SubjectId
+
+
+class ConsentPath(Strict):
+    """One of the person's consents."""
+
+    subject_id: SubjectId
+    consent_id: SubjectId
+
+
+class ReceiptPath(Strict):
+    """One of the person's receipts."""
+
+    subject_id: SubjectId
+    receipt_id: SubjectId
+
+
+class SignInLinkIn(Strict):
+    """Ask for a one-time sign-in link."""
+
+    subject_id: SubjectId
+
+
+class TokenIn(Strict):
+    """Exchange a one-time link secret for a bearer token."""
+
+    link_secret: str = Field(min_length=20, max_length=100)
+
+
+class TokenOut(BaseModel):
+    """A bearer token (shown once)."""
+
+    token: str
+    subject_id: str
+    expires_at: dt.datetime
+
+
+class EnrolIn(Strict):
+    """Enrol, quoting the version of the enrolment notice you were shown."""
+
+    notice_version: str = Field(max_length=32)
+    channel: Annotated[str, Field(pattern="^(api|ui)$")] = "api"
+
+
+class GrantIn(Strict):
+    """Grant one purpose over the data categories you choose."""
+
+    purpose: str = Field(
+        max_length=48,
+        description="`scoring`, `training`, `statistics` or `share:<lender>`",
+        examples=["scoring", "share:acme-bank"],
+    )
+    categories: list[DataCategory] = Field(min_length=1, max_length=6)
+    notice_version: str = Field(max_length=32, description="the notice version you were shown")
+    duration_days: int = Field(default=365, ge=1, le=365)
+    channel: Annotated[str, Field(pattern="^(api|ui)$")] = "api"
+
+
+class RenewIn(Strict):
+    """Open a new period, optionally with other categories."""
+
+    notice_version: str = Field(max_length=32)
+    categories: list[DataCategory] | None = Field(default=None, min_length=1, max_length=6)
+    duration_days: int = Field(default=365, ge=1, le=365)
+    channel: Annotated[str, Field(pattern="^(api|ui)$")] = "api"
+
+
+class WithdrawQuery(Strict):
+    """How the withdrawal was made."""
+
+    channel: Annotated[str, Field(pattern="^(api|ui)$")] = "api"
+
+
+class ConsentOut(BaseModel):
+    """A consent as its owner sees it."""
+
+    id: str
+    purpose: str
+    categories: list[DataCategory]
+    state: str = Field(description="active, withdrawn or expired (expiry is checked now)")
+    notice_version: str
+    period_started_at: dt.datetime
+    expires_at: dt.datetime
+    withdrawn_at: dt.datetime | None
+    revision: int
+
+
+class EventOut(BaseModel):
+    """One change to a consent."""
+
+    revision: int
+    kind: str
+    at: dt.datetime
+    actor: str
+    channel: str
+    categories: list[DataCategory]
+    notice_version: str
+    expires_at: dt.datetime | None
+    receipt_id: str
+
+
+class ChangeOut(BaseModel):
+    """The consent after a change, and the signed receipt of the change."""
+
+    consent: ConsentOut
+    receipt: dict[str, Any] = Field(description="Kantara v1.1 receipt in a signed envelope")
+    log_entry_id: int
+
+
+class TreeSizeQuery(Strict):
+    """A tree size (default: the newest signed head)."""
+
+    tree_size: int | None = Field(default=None, ge=1)
+
+
+class EntryPath(Strict):
+    """A log entry."""
+
+    entry_id: int = Field(ge=1)
+
+
+class ConsistencyQuery(Strict):
+    """Two tree sizes to prove consistent."""
+
+    first: int = Field(ge=0)
+    second: int = Field(ge=0)
+
+
+class TreeSizePath(Strict):
+    """A tree size in the path."""
+
+    tree_size: int = Field(ge=0)

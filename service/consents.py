@@ -1,0 +1,284 @@
+"""The consent API: sign-in, enrolment, grant, renew, withdraw, receipts, access history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Response, current_app, jsonify, url_for
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+
+from consent import lifecycle, signin, transparency
+from consent.errors import ConsentNotFound
+from consent.models import Consent, ConsentEvent
+from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose
+from store import utcnow
+
+from .auth import self_service
+from .consent_schemas import (
+    ChangeOut,
+    ConsentOut,
+    ConsentPath,
+    EnrolIn,
+    EventOut,
+    GrantIn,
+    ReceiptPath,
+    RenewIn,
+    SignInLinkIn,
+    SubjectPath,
+    TokenIn,
+    TokenOut,
+    WithdrawQuery,
+)
+from .keys import consent_keys
+from .sessions import db
+
+bp = APIBlueprint(
+    "consents",
+    __name__,
+    url_prefix="/v1",
+    abp_tags=[Tag(name="consent", description="A person's own consents and receipts")],
+    abp_security=[{"bearer": []}],
+)
+public = APIBlueprint(
+    "signin",
+    __name__,
+    url_prefix="/v1",
+    abp_tags=[Tag(name="sign-in", description="Sandbox sign-in for people")],
+)
+log = logging.getLogger(__name__)
+
+
+def _consent_out(consent: Consent) -> dict[str, Any]:
+    return ConsentOut(
+        id=consent.id,
+        purpose=consent.purpose,
+        categories=sorted(consent.categories),
+        state=consent.state(utcnow()),
+        notice_version=consent.notice_version,
+        period_started_at=consent.period_started_at,
+        expires_at=consent.expires_at,
+        withdrawn_at=consent.withdrawn_at,
+        revision=consent.revision,
+    ).model_dump(mode="json")
+
+
+def _change_out(change: lifecycle.Change) -> dict[str, Any]:
+    return ChangeOut(
+        consent=ConsentOut.model_validate(_consent_out(change.consent)),
+        receipt=change.receipt,
+        log_entry_id=change.log_entry_id,
+    ).model_dump(mode="json")
+
+
+def _event_out(event: ConsentEvent) -> dict[str, Any]:
+    return EventOut(
+        revision=event.revision,
+        kind=event.kind,
+        at=event.at,
+        actor=event.actor,
+        channel=event.channel,
+        categories=sorted(event.categories),
+        notice_version=event.notice_version,
+        expires_at=event.expires_at,
+        receipt_id=event.receipt_id,
+    ).model_dump(mode="json")
+
+
+@public.get("/notices")
+def notices() -> Response:
+    """The current notice text of enrolment and of every purpose, with versions."""
+    return jsonify(
+        enrolment={
+            "version": ENROLMENT_NOTICE.version,
+            "title": ENROLMENT_NOTICE.title,
+            "text": ENROLMENT_NOTICE.text,
+        },
+        purposes={
+            kind.value: {"version": n.version, "title": n.title, "text": n.text}
+            for kind, n in NOTICES.items()
+        },
+    )
+
+
+@public.post("/sign-in-links", responses={202: None})
+def request_sign_in_link(body: SignInLinkIn) -> tuple[Response, int]:
+    """Send a one-time sign-in link (sandbox: to the server log and the local outbox).
+
+    The answer is the same whether or not the person exists.
+    """
+    secret = signin.issue_link(db(), subject_id=body.subject_id)
+    if secret is not None:
+        _deliver_link(body.subject_id, secret)
+    return jsonify(detail="If this person exists, a sign-in link is on its way."), 202
+
+
+@public.post("/tokens", responses={201: TokenOut})
+def exchange_link(body: TokenIn) -> tuple[Response, int]:
+    """Exchange a one-time link secret for a bearer token (the link then stops working)."""
+    redeemed = signin.redeem_link(db(), secret=body.link_secret)
+    if redeemed is None:
+        raise ConsentNotFound("the link is unknown, used or expired; ask for a new one")
+    token, subject_id = redeemed
+    expires = utcnow() + signin.TOKEN_LIFETIME
+    out = TokenOut(token=token, subject_id=subject_id, expires_at=expires)
+    return jsonify(out.model_dump(mode="json")), 201
+
+
+@bp.post("/subjects/<subject_id>/enrolment")
+@self_service
+def enrol(path: SubjectPath, body: EnrolIn) -> tuple[Response, int]:
+    """Enrol: the explicit act before anything can be granted. Nothing is pre-granted."""
+    enrolment, created = lifecycle.enrol(
+        db(),
+        subject_id=path.subject_id,
+        notice_version=body.notice_version,
+        channel="ui" if body.channel == "ui" else "api",
+    )
+    payload = {
+        "subject_id": enrolment.subject_id,
+        "enrolled_at": enrolment.enrolled_at.isoformat(),
+        "notice_version": enrolment.notice_version,
+        "consents": [],
+    }
+    return jsonify(payload), 201 if created else 200
+
+
+@bp.get("/subjects/<subject_id>/consents")
+@self_service
+def list_consents(path: SubjectPath) -> Response:
+    """Every consent of the person, with its state now."""
+    consents = lifecycle.consents_of(db(), path.subject_id)
+    return jsonify(consents=[_consent_out(c) for c in consents])
+
+
+@bp.post("/subjects/<subject_id>/consents", responses={201: ChangeOut})
+@self_service
+def grant(path: SubjectPath, body: GrantIn) -> tuple[Response, int]:
+    """Grant one purpose over the chosen data categories; returns the signed receipt."""
+    change = lifecycle.grant(
+        db(),
+        keys=consent_keys(),
+        subject_id=path.subject_id,
+        purpose=Purpose.parse(body.purpose),
+        categories=body.categories,
+        notice_version=body.notice_version,
+        channel="ui" if body.channel == "ui" else "api",
+        period=dt.timedelta(days=body.duration_days),
+    )
+    return jsonify(_change_out(change)), 201
+
+
+@bp.get("/subjects/<subject_id>/consents/<consent_id>")
+@self_service
+def read_consent(path: ConsentPath) -> Response:
+    """One consent with its full history of events and receipts."""
+    consent = lifecycle.consent_of(db(), path.subject_id, path.consent_id)
+    events = lifecycle.history_of(db(), consent)
+    return jsonify(consent=_consent_out(consent), history=[_event_out(e) for e in events])
+
+
+@bp.post("/subjects/<subject_id>/consents/<consent_id>/renewals", responses={201: ChangeOut})
+@self_service
+def renew(path: ConsentPath, body: RenewIn) -> tuple[Response, int]:
+    """Open a new period (at most 365 days) for an active or expired consent."""
+    change = lifecycle.renew(
+        db(),
+        keys=consent_keys(),
+        subject_id=path.subject_id,
+        consent_id=path.consent_id,
+        notice_version=body.notice_version,
+        categories=body.categories,
+        channel="ui" if body.channel == "ui" else "api",
+        period=dt.timedelta(days=body.duration_days),
+    )
+    return jsonify(_change_out(change)), 201
+
+
+@bp.delete("/subjects/<subject_id>/consents/<consent_id>", responses={200: ChangeOut})
+@self_service
+def withdraw(path: ConsentPath, query: WithdrawQuery) -> Response:
+    """Withdraw in one call. It takes effect before this answer is sent."""
+    change = lifecycle.withdraw(
+        db(),
+        keys=consent_keys(),
+        subject_id=path.subject_id,
+        consent_id=path.consent_id,
+        channel="ui" if query.channel == "ui" else "api",
+    )
+    return jsonify(_change_out(change))
+
+
+@bp.get("/subjects/<subject_id>/receipts")
+@self_service
+def list_receipts(path: SubjectPath) -> Response:
+    """Every receipt the person was given, newest first, with where it sits in the log."""
+    rows = lifecycle.receipts_of(db(), path.subject_id)
+    return jsonify(
+        receipts=[
+            {
+                "id": r.id,
+                "consent_id": r.consent_id,
+                "issued_at": r.issued_at.isoformat(),
+                "log_entry_id": r.log_entry_id,
+                "url": url_for(".read_receipt", subject_id=path.subject_id, receipt_id=r.id),
+            }
+            for r in rows
+        ]
+    )
+
+
+@bp.get("/subjects/<subject_id>/receipts/<receipt_id>")
+@self_service
+def read_receipt(path: ReceiptPath) -> Response:
+    """One signed receipt, exactly as issued, with its log entry id for inclusion proofs."""
+    receipt = lifecycle.receipt_of(db(), path.subject_id, path.receipt_id)
+    return jsonify(
+        receipt=json.loads(receipt.envelope),
+        log_entry_id=receipt.log_entry_id,
+        inclusion_proof=url_for(
+            "transparency.inclusion_proof", entry_id=receipt.log_entry_id, _external=False
+        ),
+    )
+
+
+@bp.get("/subjects/<subject_id>/access-log")
+@self_service
+def access_log(path: SubjectPath) -> Response:
+    """Every transparency-log entry about the person: consent changes and reads of their data."""
+    pseudonym = consent_keys().pseudonyms.of(path.subject_id)
+    entries = transparency.entries_about(db(), pseudonym)
+    return jsonify(
+        entries=[
+            {
+                "id": e.id,
+                "kind": e.kind,
+                "leaf_index": e.leaf_index,
+                "created_at": e.created_at.isoformat(),
+                "entry": json.loads(e.leaf),
+            }
+            for e in entries
+        ]
+    )
+
+
+def _deliver_link(subject_id: str, secret: str) -> None:
+    # Sandbox delivery: a file in the local outbox, and (outside production) the server log.
+    outbox = Path(current_app.instance_path) / "outbox"
+    outbox.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
+    link = url_for("signin.exchange_link", _external=True)
+    message = (
+        f"To: sandbox person {subject_id}\n"
+        "Subject: your Fairfile sign-in link\n\n"
+        f'POST {link} with {{"link_secret": "{secret}"}} within 15 minutes.\n'
+        f"Web: {url_for('ops.front_page', _external=True)}sign-in?secret={secret}\n"
+    )
+    path = outbox / f"{stamp}-sign-in.txt"
+    path.write_text(message)
+    if not current_app.config["FAIRFILE_SETTINGS"].is_production:
+        log.warning("sandbox sign-in link written to %s (link secret %s)", path.name, secret)

@@ -1,0 +1,142 @@
+"""The public feature contract, and a check of facts against it.
+
+``GET /v1/contract`` lists every model input and everything prohibited, with reasons, so a
+lender's developer can see exactly what Fairfile may use. ``POST /v1/contract/check``
+validates a set of facts: a prohibited, unknown, mistyped or out-of-range field is a 422
+``contract-violation`` problem naming each one (see ``service.errors``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from pydantic import BaseModel, ConfigDict, Field
+
+from scoring import CONTRACT, FEATURES, PROHIBITED, check_facts
+
+bp = APIBlueprint(
+    "contract",
+    __name__,
+    url_prefix="/v1",
+    abp_tags=[Tag(name="contract", description="The financial-only feature contract")],
+)
+
+
+class FactsCheck(BaseModel):
+    """A set of facts to check, by feature name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    facts: dict[str, Any] = Field(
+        max_length=64,
+        description="Feature name -> value (a number, or null where the feature allows it).",
+        examples=[{"rent_on_time_12m": 11, "savings_balance": 250.0}],
+    )
+
+
+class FeatureOut(BaseModel):
+    """One model input, as the contract declares it."""
+
+    name: str
+    description: str
+    kind: str
+    unit: str
+    lower: float
+    upper: float
+    category: str
+    actionable: bool
+    direction: str
+    bins: list[float]
+    nullable: bool
+    missing_means: str
+
+
+class ProhibitionOut(BaseModel):
+    """One prohibited kind of data and why."""
+
+    key: str
+    category: str
+    reason: str
+    names: list[str]
+
+
+class ContractOut(BaseModel):
+    """The whole contract."""
+
+    features: list[FeatureOut]
+    prohibited: list[ProhibitionOut]
+
+
+class CheckedFact(BaseModel):
+    """A fact that passed the check, under its contract name."""
+
+    name: str
+    value: float | int | None
+    unit: str
+    category: str
+
+
+class CheckOut(BaseModel):
+    """The checked facts, and the data categories a person would have to share."""
+
+    facts: list[CheckedFact]
+    categories: list[str]
+
+
+def _contract() -> dict[str, Any]:
+    features = [
+        {
+            "name": f.name,
+            "description": f.description,
+            "kind": f.kind,
+            "unit": f.unit,
+            "lower": f.lower,
+            "upper": f.upper,
+            "category": f.category.value,
+            "actionable": f.actionable,
+            "direction": f.direction.value,
+            "bins": list(f.bins),
+            "nullable": f.nullable,
+            "missing_means": f.missing_means,
+        }
+        for f in CONTRACT
+    ]
+    prohibited = [
+        {
+            "key": p.key,
+            "category": p.category.value,
+            "reason": p.reason,
+            "names": sorted(p.terms | p.stems),
+        }
+        for p in PROHIBITED
+    ]
+    return {"features": features, "prohibited": prohibited}
+
+
+@bp.get("/contract", responses={200: ContractOut})
+def get_contract() -> Response:
+    """Every model input (range, unit, data category, bins) and everything prohibited."""
+    response = jsonify(_contract())
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response
+
+
+@bp.post("/contract/check", responses={200: CheckOut})
+def check_contract(body: FactsCheck) -> Response:
+    """Check facts against the contract; refuse prohibited, unknown or out-of-range ones."""
+    facts = check_facts(body.facts)
+    checked = [
+        {
+            "name": name,
+            "value": value,
+            "unit": FEATURES[name].unit,
+            "category": FEATURES[name].category.value,
+        }
+        for name, value in facts.items()
+    ]
+    categories = sorted({FEATURES[name].category.value for name in facts})
+    return jsonify(facts=checked, categories=categories)

@@ -1,0 +1,85 @@
+"""What a purpose may read about a person: their facts, through the consent gate.
+
+``GET /v1/subjects/<id>/facts?purpose=scoring`` answers "what does scoring see about me?":
+only the facts whose data category an active consent for that purpose covers, each with
+the consent id that allows it; the other categories are listed as withheld. The read is
+written to the transparency log like any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from pydantic import Field
+
+from consent import DataCategory, gate
+from consent.errors import ConsentMissing, ConsentNotFound
+from consent.purposes import Purpose
+from scoring.contract import CONTRACT
+from scoring.models import SubjectFacts
+
+from .auth import gated
+from .consent_schemas import Strict, SubjectId
+from .keys import consent_keys
+from .sessions import db
+
+bp = APIBlueprint(
+    "facts",
+    __name__,
+    url_prefix="/v1",
+    abp_tags=[Tag(name="facts", description="A person's derived financial facts")],
+    abp_security=[{"bearer": []}],
+)
+
+
+class FactsPath(Strict):
+    """The person whose facts are read."""
+
+    subject_id: SubjectId
+
+
+class FactsQuery(Strict):
+    """Which purpose the facts are read for."""
+
+    purpose: str = Field(max_length=48, description="`scoring` or `share:<lender>`, ...")
+
+
+@bp.get("/subjects/<subject_id>/facts")
+@gated(example_query={"purpose": "scoring"})
+def read_facts(path: FactsPath, query: FactsQuery) -> Response:
+    """The facts the purpose may use, each with the consent that allows it."""
+    purpose = Purpose.parse(query.purpose)
+    session = db()
+    row = session.get(SubjectFacts, path.subject_id)
+    if row is None:
+        raise ConsentNotFound("no facts are held about this person yet")
+    held = {f.category for f in CONTRACT}
+    allowed = gate.covered(session, subject_id=path.subject_id, purpose=purpose) & held
+    if not allowed:
+        raise ConsentMissing(subject_purpose=str(purpose), missing=sorted(c.value for c in held))
+    authorization = gate.authorize(
+        session,
+        keys=consent_keys(),
+        actor="subject",
+        subject_id=path.subject_id,
+        purpose=purpose,
+        categories=allowed,
+        what="facts",
+    )
+    consent_id = authorization.consent_ids[0]
+    facts: list[dict[str, Any]] = [
+        {
+            "name": f.name,
+            "value": getattr(row, f.name),
+            "unit": f.unit,
+            "category": f.category.value,
+            "consent_id": consent_id,
+        }
+        for f in CONTRACT
+        if f.category in allowed
+    ]
+    withheld = sorted(c.value for c in set(DataCategory) - allowed)
+    return jsonify(purpose=str(purpose), facts=facts, withheld_categories=withheld)

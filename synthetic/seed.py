@@ -1,0 +1,62 @@
+"""Load a synthetic population into the database.
+
+Each subject becomes a ``store.Subject`` with ``origin="synthetic"`` and a fresh random
+id, one ``scoring.models.SubjectFacts`` row, and one audit-only
+``synthetic.models.AuditProtectedAttribute`` row. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from scoring import ContractViolation, FieldProblem, Offence, check_facts_frame
+from scoring.models import SubjectFacts
+from store import Subject, new_id
+
+from .models import AuditProtectedAttribute
+
+ORIGIN = "synthetic"
+#: Rows per INSERT statement batch.
+BATCH = 5_000
+
+
+def has_subjects(*, session: Session) -> bool:
+    """Return whether the database holds any subject at all."""
+    return session.scalar(select(Subject.id).limit(1)) is not None
+
+
+def seed_population(
+    *, session: Session, features: pl.DataFrame, protected: pl.DataFrame
+) -> list[str]:
+    """Insert every subject of ``features`` with their facts and protected attribute.
+
+    ``features`` must pass the contract's dataset check and ``protected`` must hold one
+    ``protected_group`` for each of its ``subject_id``s. Returns the new subject ids, in
+    the order of ``features``.
+    """
+    features = check_facts_frame(features)
+    groups = features.select("subject_id").join(
+        protected.select("subject_id", "protected_group"), on="subject_id", how="left"
+    )
+    if groups.height != features.height or groups["protected_group"].null_count():
+        raise ContractViolation(
+            [FieldProblem("protected_group", Offence.MISSING, "one per subject")],
+            source="audit dataset",
+        )
+    ids = [new_id() for _ in range(features.height)]
+    facts = features.drop("subject_id").to_dicts()
+    group_of = groups["protected_group"].cast(pl.String).to_list()
+    for start in range(0, len(ids), BATCH):
+        chunk = range(start, min(start + BATCH, len(ids)))
+        subjects: list[dict[str, Any]] = [{"id": ids[i], "origin": ORIGIN} for i in chunk]
+        session.execute(insert(Subject), subjects)
+        session.execute(insert(SubjectFacts), [{"subject_id": ids[i], **facts[i]} for i in chunk])
+        session.execute(
+            insert(AuditProtectedAttribute),
+            [{"subject_id": ids[i], "protected_group": group_of[i]} for i in chunk],
+        )
+    return ids
