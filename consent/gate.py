@@ -92,22 +92,55 @@ def authorize(
     missing = sorted(c.value for c in wanted - allowed)
     if consent is None or missing:
         raise ConsentMissing(subject_purpose=str(purpose), missing=missing)
+    entry_id = log_read(
+        session,
+        keys=keys,
+        actor=actor,
+        subject_id=subject_id,
+        purpose=str(purpose),
+        categories=[c.value for c in wanted],
+        consent_ids=[consent.id],
+        what=what,
+        now=now,
+    )
+    return Authorization((consent.id,), wanted, entry_id)
+
+
+def log_read(
+    session: Session,
+    *,
+    keys: ConsentKeys,
+    actor: str,
+    subject_id: str,
+    purpose: str,
+    categories: Iterable[str],
+    consent_ids: Sequence[str],
+    what: str,
+    now: dt.datetime | None = None,
+) -> int:
+    """Write one read of a person's data to the transparency log; return the entry id.
+
+    ``authorize`` calls it for every read it allows. A read that needs no consent (the
+    person's own access, a reviewer's rectification) calls it directly, with no consent
+    ids and a purpose that says why (``subject-access``, ``rectification``).
+    """
+    pseudonym = keys.pseudonyms.of(subject_id)
     entry = transparency.append(
         session,
         kind="access",
-        subject_ref=keys.pseudonyms.of(subject_id),
+        subject_ref=pseudonym,
         leaf={
             "type": "fairfile/access/v1",
-            "time": now.isoformat(),
+            "time": (now or utcnow()).isoformat(),
             "actor": actor,
-            "subject": keys.pseudonyms.of(subject_id),
-            "purpose": str(purpose),
-            "categories": sorted(c.value for c in wanted),
-            "consentIds": [consent.id],
+            "subject": pseudonym,
+            "purpose": purpose,
+            "categories": sorted(set(categories)),
+            "consentIds": list(consent_ids),
             "what": what,
         },
     )
-    return Authorization((consent.id,), wanted, entry.entry_id)
+    return entry.entry_id
 
 
 def consenting_subjects(

@@ -43,7 +43,7 @@ class LogEntry(Base):
     leaf: Mapped[str] = mapped_column(Text)
     leaf_hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (CheckConstraint("kind IN ('consent', 'access')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('consent', 'access', 'erasure')", name="kind"),)
 
 
 class SignedTreeHead(Base):

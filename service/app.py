@@ -14,7 +14,21 @@ from sqlalchemy import Engine
 from store import head_revision, make_engine
 from store.keys import load_or_create_dev_key
 
-from . import auth, consents, contract, errors, facts, health, keys, logs, sessions, transparency
+from . import (
+    auth,
+    consents,
+    contract,
+    erasure,
+    errors,
+    facts,
+    health,
+    keys,
+    logs,
+    rights,
+    sessions,
+    stats,
+    transparency,
+)
 from .config import Settings, load_settings
 from .version import __version__
 
@@ -46,7 +60,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app.config.update(
         SECRET_KEY=settings.secret_key or load_or_create_dev_key(instance / "secret_key"),
-        FAIRFILE_MASTER_KEY=settings.master_key or load_or_create_dev_key(instance / "master_key"),
         FAIRFILE_SETTINGS=settings,
         FAIRFILE_SCHEMA_HEAD=head_revision(),
         MAX_CONTENT_LENGTH=settings.max_content_length,
@@ -65,7 +78,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_api(consents.bp)
     app.register_api(transparency.bp)
     app.register_api(facts.bp)
+    app.register_api(rights.bp)
+    app.register_api(erasure.bp)
     app.register_api(contract.bp)
+    app.register_api(stats.bp)
     app.register_blueprint(transparency.well_known)
     app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
     return app

@@ -15,6 +15,9 @@ from store import upgrade as upgrade_schema
 
 from .app import create_app
 from .commands.audit import audit
+from .commands.disputes import disputes
+from .commands.keys import keys
+from .commands.model import model
 from .commands.receipts import receipts
 from .commands.synth import synth
 from .sessions import session_factory
@@ -32,7 +35,10 @@ def main() -> None:
 
 main.add_command(receipts)
 main.add_command(audit)
+main.add_command(keys)
 main.add_command(synth)
+main.add_command(model)
+main.add_command(disputes)
 
 
 @main.group()

@@ -28,12 +28,19 @@ class Settings(BaseModel):
     env: Environment = "production"
     secret_key: str | None = None
     master_key: str | None = None
+    master_keys_retired: str | None = None
+    pseudonym_key: str | None = None
     signing_key: str | None = None
     signing_retired_keys: str | None = None
     database_url: str | None = None
     instance_path: Path | None = None
     max_content_length: int = Field(default=1_048_576, gt=0)
     log_level: str = "INFO"
+    #: Each person's lifetime privacy budget in zCDP rho (an exact decimal), across every
+    #: DP release they are in; ``inf`` for no limit (a sandbox only). See docs/privacy.md.
+    privacy_budget_rho: str = "2"
+    #: The delta at which budgets and costs are also reported as (epsilon, delta).
+    privacy_delta: float = Field(default=1e-6, gt=0, lt=1)
 
     @property
     def is_production(self) -> bool:
@@ -69,7 +76,7 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
     if settings.is_production:
         missing = [
             f"FAIRFILE_{name.upper()}"
-            for name in ("secret_key", "master_key", "signing_key")
+            for name in ("secret_key", "master_key", "signing_key", "pseudonym_key")
             if not getattr(settings, name)
         ]
         if missing:

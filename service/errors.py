@@ -19,7 +19,10 @@ from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
 from consent import errors as consent_errors
 from consent import transparency
+from dp import BudgetExhausted, InvalidQuery
 from scoring import ContractViolation
+from scoring.disputes import DisputeError
+from store import vault
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -73,6 +76,20 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         "The entry is not yet sequenced, or no signed tree head exists for that size. Ask "
         "for the current tree head first; it sequences every committed entry.",
     ),
+    vault.KeyShredded: ProblemType(
+        "erased",
+        "Erased",
+        404,
+        "The person's data key was destroyed when they erased their account: nothing about "
+        "them can be read any more.",
+    ),
+    vault.SealError: ProblemType(
+        "integrity-failure",
+        "Stored data failed its integrity check",
+        500,
+        "A stored value did not open under its owner, table and column: it was altered or "
+        "moved. Nothing was returned; the incident is logged for the operator.",
+    ),
     consent_errors.NotEnrolled: ProblemType(
         "not-enrolled",
         "Enrol first",
@@ -110,6 +127,31 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         "Unknown lender",
         422,
         "A share names a lender that does not exist. `GET /v1/lenders` lists them.",
+    ),
+    BudgetExhausted: ProblemType(
+        "budget-exhausted",
+        "The privacy budget does not allow this release",
+        409,
+        "The release would take someone in its snapshot past their privacy budget (every "
+        "person's budget is spent across every release they are in). `requested` and "
+        "`remaining` give zCDP rho, exact. Nothing was charged and nothing was released; a "
+        "cheaper query (a smaller epsilon or rho) may still fit. See docs/privacy.md.",
+    ),
+    InvalidQuery: ProblemType(
+        "invalid-query",
+        "The statistics query is not valid",
+        422,
+        "An unknown statistic, feature or group key, a clip outside the feature's public "
+        "range, or not exactly one positive `epsilon` or `rho`. `GET /v1/contract` lists "
+        "the features and their public bins.",
+    ),
+    DisputeError: ProblemType(
+        "dispute-conflict",
+        "The dispute does not fit its current state",
+        409,
+        "A fact can be disputed only when facts are held about you and that fact has no "
+        "open dispute; a dispute is resolved once. `GET /v1/subjects/{id}/disputes` lists "
+        "yours with their states.",
     ),
     ContractViolation: ProblemType(
         "contract-violation",
@@ -212,6 +254,8 @@ def _domain(exc: Exception) -> Response:
     for cls in type(exc).__mro__:
         kind = DOMAIN_PROBLEMS.get(cls)
         if kind is not None:
+            if kind.status >= 500:
+                log.error("%s: %s", kind.slug, type(exc).__name__)
             extensions: dict[str, Any] = dict(getattr(exc, "problem_extensions", {}) or {})
             return typed_problem(kind, str(exc), **extensions)
     return _unexpected(exc)

@@ -3,7 +3,8 @@
 ``GET /v1/subjects/<id>/facts?purpose=scoring`` answers "what does scoring see about me?":
 only the facts whose data category an active consent for that purpose covers, each with
 the consent id that allows it; the other categories are listed as withheld. The read is
-written to the transparency log like any other.
+written to the transparency log like any other. Each fact says whether it is ``disputed``
+(an open dispute, ``service/rights.py``): new scores leave a disputed fact out.
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from consent import DataCategory, gate
 from consent.errors import ConsentMissing, ConsentNotFound
 from consent.purposes import Purpose
 from scoring.contract import CONTRACT
-from scoring.models import SubjectFacts
+from scoring.disputes import disputed_features
+from scoring.models import SubjectFacts, get_facts
 
 from .auth import gated
 from .consent_schemas import Strict, SubjectId
-from .keys import consent_keys
+from .keys import consent_keys, vault
 from .sessions import db
 
 bp = APIBlueprint(
@@ -53,8 +55,7 @@ def read_facts(path: FactsPath, query: FactsQuery) -> Response:
     """The facts the purpose may use, each with the consent that allows it."""
     purpose = Purpose.parse(query.purpose)
     session = db()
-    row = session.get(SubjectFacts, path.subject_id)
-    if row is None:
+    if session.get(SubjectFacts, path.subject_id) is None:
         raise ConsentNotFound("no facts are held about this person yet")
     held = {f.category for f in CONTRACT}
     allowed = gate.covered(session, subject_id=path.subject_id, purpose=purpose) & held
@@ -70,13 +71,17 @@ def read_facts(path: FactsPath, query: FactsQuery) -> Response:
         what="facts",
     )
     consent_id = authorization.consent_ids[0]
+    # Opened only after the gate allowed the read.
+    values = get_facts(session, vault=vault(), subject_id=path.subject_id) or {}
+    disputed = disputed_features(session, path.subject_id)
     facts: list[dict[str, Any]] = [
         {
             "name": f.name,
-            "value": getattr(row, f.name),
+            "value": values.get(f.name),
             "unit": f.unit,
             "category": f.category.value,
             "consent_id": consent_id,
+            "disputed": f.name in disputed,
         }
         for f in CONTRACT
         if f.category in allowed

@@ -1,4 +1,13 @@
-"""The app's keys: the signing keyring and the pseudonym key, built once at start-up."""
+"""The app's keys, built once at start-up.
+
+- the signing keyring (receipts, tree heads, explanations);
+- the pseudonym key (who a log entry or receipt is about, without naming them): its own
+  key, so rotating the master key never changes anybody's pseudonym;
+- the vault of master keys that wrap every person's data key.
+
+Production takes all of them from the environment; development generates them once into
+the instance folder.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +16,20 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from consent.lifecycle import ConsentKeys
-from store.keys import Pseudonyms, decode_master_key, derive_key
+from store.keys import (
+    MasterKeyFolder,
+    Pseudonyms,
+    decode_master_key,
+    derive_key,
+    load_or_create_dev_key,
+)
 from store.signing import Keyring
+from store.vault import Vault
 
 from .config import Settings
 
 _EXTENSION = "fairfile.keys"
+_VAULT = "fairfile.vault"
 
 
 def init_app(app: Flask, settings: Settings, instance: Path) -> None:
@@ -22,10 +39,26 @@ def init_app(app: Flask, settings: Settings, instance: Path) -> None:
         keyring = Keyring.from_pem(settings.signing_key.encode(), retired)
     else:
         keyring = Keyring.from_directory(instance / "signing")
-    master = decode_master_key(app.config["FAIRFILE_MASTER_KEY"])
-    app.extensions[_EXTENSION] = ConsentKeys(
-        keyring=keyring, pseudonyms=Pseudonyms(derive_key(master, "pseudonyms/v1"))
+    pseudonym_key = decode_master_key(
+        settings.pseudonym_key or load_or_create_dev_key(instance / "pseudonym_key")
     )
+    app.extensions[_EXTENSION] = ConsentKeys(
+        keyring=keyring, pseudonyms=Pseudonyms(derive_key(pseudonym_key, "pseudonyms/v1"))
+    )
+    if settings.master_key:
+        active = decode_master_key(settings.master_key)
+        retired = [
+            decode_master_key(k) for k in (settings.master_keys_retired or "").split(",") if k
+        ]
+        app.extensions[_VAULT] = Vault(lambda: (active, retired))
+    else:
+        app.extensions[_VAULT] = Vault(MasterKeyFolder(instance).load)
+
+
+def vault(app: Flask | None = None) -> Vault:
+    """Return the vault of ``app`` (default: the current app)."""
+    found: Vault = (app or current_app).extensions[_VAULT]
+    return found
 
 
 def consent_keys(app: Flask | None = None) -> ConsentKeys:

@@ -8,8 +8,11 @@ from sqlalchemy import MetaData
 import consent.models
 import consent.signin
 import consent.transparency  # noqa: F401
+import dp.models  # noqa: F401
+import scoring.disputes
 import scoring.models  # noqa: F401
-import store.models  # noqa: F401
+import store.models
+import store.vault  # noqa: F401
 import synthetic.models  # noqa: F401
 from store import Base
 

@@ -17,7 +17,7 @@ def init_app(app: Flask, engine: Engine | sessionmaker[Session]) -> None:
     """Bind ``app`` to a database: a session factory, and the request-edge commit."""
     factory = engine if isinstance(engine, sessionmaker) else make_session_factory(engine)
     app.extensions[_EXTENSION] = factory
-    app.after_request(_commit_writing_request)
+    app.after_request(_commit_successful_request)
     app.teardown_appcontext(_close)
 
 
@@ -28,22 +28,29 @@ def session_factory(app: Flask | None = None) -> sessionmaker[Session]:
 
 
 def db() -> Session:
-    """Return this request's session, opening it on first use."""
+    """Return this request's session, opening it on first use.
+
+    A request that writes (a writing method, or a read of personal data, which appends to
+    the transparency log) begins its transaction ready to write (IMMEDIATE on SQLite).
+    """
     if "db_session" not in g:
         session = session_factory()()
-        if request.method in _WRITING_METHODS:
+        view = current_app.view_functions.get(request.endpoint or "")
+        gated = getattr(view, "fairfile_access", None) == "gated"
+        if request.method in _WRITING_METHODS or gated:
             session.connection(execution_options=WRITE)
         g.db_session = session
     current: Session = g.db_session
     return current
 
 
-def _commit_writing_request(response: Response) -> Response:
-    # Domain functions never commit: a writing request that succeeded is committed here,
-    # everything else is rolled back, so a failed request leaves nothing half-written.
+def _commit_successful_request(response: Response) -> Response:
+    # Domain functions never commit: a request that succeeded is committed here (a GET
+    # commits too: a read of personal data appends to the transparency log), everything
+    # else is rolled back, so a failed request leaves nothing half-written.
     session: Session | None = g.get("db_session")
     if session is not None:
-        if request.method in _WRITING_METHODS and response.status_code < 400:
+        if response.status_code < 400:
             session.commit()
         else:
             session.rollback()

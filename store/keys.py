@@ -11,6 +11,7 @@ import binascii
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes, hmac
@@ -96,3 +97,54 @@ class Pseudonyms:
         mac = hmac.HMAC(self._key, hashes.SHA256())
         mac.update(subject_id.encode())
         return mac.finalize().hex()
+
+
+def new_master_key() -> bytes:
+    """Return 32 fresh random bytes from the operating system."""
+    return secrets.token_bytes(32)
+
+
+def encode_key(raw: bytes) -> str:
+    """Encode a key as URL-safe base64 (the form settings and key files hold)."""
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+class MasterKeyFolder:
+    """Development master keys in the instance folder.
+
+    ``master_key`` is the active one, ``master_keys_retired/<kid>.key`` the earlier ones
+    still needed to unwrap.
+
+    ``rotate`` makes a new active key and retires the old one; a running service picks the
+    change up the next time it meets a data key wrapped under a key it does not know.
+    """
+
+    def __init__(self, instance: Path) -> None:
+        self._active = instance / "master_key"
+        self._retired = instance / "master_keys_retired"
+
+    def load(self) -> tuple[bytes, list[bytes]]:
+        """Return the active key and the retired ones."""
+        active = decode_master_key(load_or_create_dev_key(self._active))
+        retired = [
+            decode_master_key(path.read_text())
+            for path in sorted(self._retired.glob("*.key"))
+            if path.is_file()
+        ]
+        return active, retired
+
+    def rotate(self, kid_of: Callable[[bytes], str]) -> tuple[str, str]:
+        """Retire the active key and write a new one; return ``(old kid, new kid)``."""
+        old, _ = self.load()
+        self._retired.mkdir(parents=True, exist_ok=True)
+        kept = self._retired / f"{kid_of(old)}.key"
+        fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(encode_key(old) + "\n")
+        new = new_master_key()
+        staging = self._active.with_suffix(".new")
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(encode_key(new) + "\n")
+        staging.replace(self._active)
+        return kid_of(old), kid_of(new)

@@ -14,10 +14,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scoring import ContractViolation, FieldProblem, Offence, check_facts_frame
-from scoring.models import SubjectFacts
+from scoring.models import SubjectFacts, seal_facts
 from store import Subject, new_id
+from store.vault import Vault
 
-from .models import AuditProtectedAttribute
+from .models import AuditProtectedAttribute, seal_group
 
 ORIGIN = "synthetic"
 #: Rows per INSERT statement batch.
@@ -30,7 +31,7 @@ def has_subjects(*, session: Session) -> bool:
 
 
 def seed_population(
-    *, session: Session, features: pl.DataFrame, protected: pl.DataFrame
+    *, session: Session, vault: Vault, features: pl.DataFrame, protected: pl.DataFrame
 ) -> list[str]:
     """Insert every subject of ``features`` with their facts and protected attribute.
 
@@ -54,9 +55,26 @@ def seed_population(
         chunk = range(start, min(start + BATCH, len(ids)))
         subjects: list[dict[str, Any]] = [{"id": ids[i], "origin": ORIGIN} for i in chunk]
         session.execute(insert(Subject), subjects)
-        session.execute(insert(SubjectFacts), [{"subject_id": ids[i], **facts[i]} for i in chunk])
+        session.execute(
+            insert(SubjectFacts),
+            [
+                {
+                    "subject_id": ids[i],
+                    "payload": seal_facts(session, vault=vault, subject_id=ids[i], facts=facts[i]),
+                }
+                for i in chunk
+            ],
+        )
         session.execute(
             insert(AuditProtectedAttribute),
-            [{"subject_id": ids[i], "protected_group": group_of[i]} for i in chunk],
+            [
+                {
+                    "subject_id": ids[i],
+                    "sealed_group": seal_group(
+                        session, vault=vault, subject_id=ids[i], group=group_of[i]
+                    ),
+                }
+                for i in chunk
+            ],
         )
     return ids

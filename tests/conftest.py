@@ -52,6 +52,25 @@ def _drop_postgres_schema(schema: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(params=ENGINES)
+def live_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh, migrated database whose commits really land (no outer transaction).
+
+    For tests that look at what is physically stored, or that need real concurrency.
+    """
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'live.sqlite3'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+    else:
+        eng, schema = _postgres_engine()
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        _drop_postgres_schema(schema)
+
+
 @pytest.fixture(scope="session", params=ENGINES)
 def engine(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -12,14 +12,19 @@ from service.config import ConfigurationError, load_settings, settings_from_env
 
 def test_production_refuses_to_start_without_keys(tmp_path):
     with pytest.raises(
-        ConfigurationError, match="FAIRFILE_SECRET_KEY, FAIRFILE_MASTER_KEY, FAIRFILE_SIGNING_KEY"
+        ConfigurationError,
+        match=(
+            "FAIRFILE_SECRET_KEY, FAIRFILE_MASTER_KEY, FAIRFILE_SIGNING_KEY, FAIRFILE_PSEUDONYM_KEY"
+        ),
     ):
         create_app({"env": "production", "instance_path": tmp_path})
 
 
 def test_production_names_the_one_missing_key(tmp_path):
     with pytest.raises(ConfigurationError, match="without FAIRFILE_MASTER_KEY "):
-        load_settings({"env": "production", "secret_key": "s" * 32, "signing_key": "k"})
+        load_settings(
+            {"env": "production", "secret_key": "s" * 32, "signing_key": "k", "pseudonym_key": "p"}
+        )
 
 
 def test_production_starts_with_keys(tmp_path):
@@ -37,6 +42,7 @@ def test_production_starts_with_keys(tmp_path):
             "secret_key": "s" * 32,
             "master_key": base64.urlsafe_b64encode(bytes(range(32))).decode(),
             "signing_key": pem.decode(),
+            "pseudonym_key": base64.urlsafe_b64encode(bytes(range(32, 64))).decode(),
             "instance_path": tmp_path,
         }
     )

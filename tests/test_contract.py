@@ -21,7 +21,8 @@ from scoring import (
     prohibition_for,
 )
 from scoring.contract import Feature
-from scoring.models import SubjectFacts
+from scoring.models import SubjectFacts, get_facts, put_facts
+from synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -66,11 +67,24 @@ def test_a_malformed_feature_declaration_is_refused():
         )
 
 
-def test_the_facts_table_has_exactly_the_contract_columns():
-    columns = [c.name for c in SubjectFacts.__table__.columns]
-    assert [c for c in columns if c not in {"subject_id", "recorded_at"}] == list(FEATURE_NAMES)
-    for spec in CONTRACT:
-        assert SubjectFacts.__table__.columns[spec.name].nullable == spec.nullable
+def test_stored_facts_hold_exactly_the_contract_inputs(session, keys, tmp_path):
+    from store.keys import MasterKeyFolder
+    from store.vault import Vault
+    from tests.consent_fixtures import add_person
+
+    vault = Vault(MasterKeyFolder(tmp_path).load)
+    subject_id = add_person(session)
+    facts = generate(50, seed=3).features.drop("subject_id").to_dicts()[0]
+    put_facts(session, vault=vault, subject_id=subject_id, facts=facts)
+    stored = get_facts(session, vault=vault, subject_id=subject_id)
+    assert list(stored) == sorted(FEATURE_NAMES)
+    assert [c.name for c in SubjectFacts.__table__.columns] == [
+        "subject_id",
+        "recorded_at",
+        "payload",
+    ]
+    with pytest.raises(ContractViolation):
+        put_facts(session, vault=vault, subject_id=subject_id, facts={**facts, "age": 40})
 
 
 def test_no_feature_is_prohibited():

@@ -16,8 +16,8 @@ import pytest
 from consent import lifecycle
 from consent.purposes import NOTICES, Purpose
 from scoring.contract import CONTRACT
-from scoring.models import SubjectFacts
-from service.keys import consent_keys
+from scoring.models import put_facts
+from service.keys import consent_keys, vault
 from service.sessions import session_factory
 from tests.conftest import make_test_app
 from tests.consent_fixtures import add_lender, add_person, signed_in_headers
@@ -50,12 +50,12 @@ def _url(rule: str, subject_id: str, view) -> str:
     return url
 
 
-def _facts_row(subject_id: str) -> SubjectFacts:
+def _facts() -> dict[str, float]:
     values = {}
     for feature in CONTRACT:
         low = feature.lower if feature.lower > 0 else min(SENTINEL_VALUE, feature.upper)
-        values[feature.name] = int(low) if feature.kind == "count" else float(low)
-    return SubjectFacts(subject_id=subject_id, **values)
+        values[feature.name] = int(low) if feature.kind == "int" else float(low)
+    return values
 
 
 @pytest.fixture
@@ -64,7 +64,7 @@ def consenting(app):
     with session_factory(app)() as s, s.begin():
         add_lender(s)
         subject_id = add_person(s)
-        s.add(_facts_row(subject_id))
+        put_facts(s, vault=vault(app), subject_id=subject_id, facts=_facts())
         for purpose in PURPOSES:
             parsed = Purpose.parse(purpose)
             lifecycle.grant(
@@ -120,6 +120,9 @@ def test_gated_routes_refuse_once_consent_is_withdrawn(
     call = getattr(client, method.lower())
     allowed = call(url, query_string=query, headers=headers)
     assert allowed.status_code == 200, allowed.json
+    # the read was committed to the transparency log, even though it was a GET
+    log = client.get(f"/v1/subjects/{subject_id}/access-log", headers=headers).json["entries"]
+    assert [e["kind"] for e in log].count("access") >= 1
     keys = consent_keys(app)
     with session_factory(app)() as s, s.begin():
         for consent in lifecycle.consents_of(s, subject_id):

@@ -56,7 +56,7 @@ def served(tmp_path):
             stderr=err,
         )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         try:
             if _get(base + "/healthz")[0] == 200:

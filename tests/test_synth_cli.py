@@ -7,11 +7,12 @@ import json
 import polars as pl
 from sqlalchemy import delete, func, select
 
-from scoring.models import SubjectFacts
+from scoring.models import SubjectFacts, get_facts
 from service.commands.synth import synth
+from service.keys import vault
 from store import Subject
 from synthetic import generate, has_subjects, seed_population
-from synthetic.models import AuditProtectedAttribute
+from synthetic.models import AuditProtectedAttribute, protected_group
 
 
 def _count(session, model, **where):
@@ -67,8 +68,11 @@ def test_seed_loads_subjects_facts_and_the_protected_attribute_apart(app, sessio
     assert _count(session, Subject, origin="synthetic") == 250
     assert _count(session, SubjectFacts) == 250
     assert _count(session, AuditProtectedAttribute) == 250
-    stored = session.scalars(select(SubjectFacts.history_months)).all()
+    ids = session.scalars(select(SubjectFacts.subject_id)).all()
+    stored = [get_facts(session, vault=vault(app), subject_id=i)["history_months"] for i in ids]
     assert sorted(stored) == sorted(generate(250, seed=1).features["history_months"].to_list())
+    groups = {protected_group(session, vault=vault(app), subject_id=i) for i in ids}
+    assert groups == {"group_a", "group_b"}
 
     again = runner.invoke(synth, ["seed", "--subjects", "250", "--if-empty"])
     assert again.exit_code == 0
@@ -91,10 +95,13 @@ def test_seed_from_a_folder_refuses_a_prohibited_column(app, session, tmp_path):
     assert _count(session, SubjectFacts) == 40  # nothing more was written
 
 
-def test_deleting_a_subject_deletes_their_facts_and_attribute(session):
+def test_deleting_a_subject_deletes_their_facts_and_attribute(session, app):
     population = generate(5, seed=2)
     ids = seed_population(
-        session=session, features=population.features, protected=population.protected
+        session=session,
+        vault=vault(app),
+        features=population.features,
+        protected=population.protected,
     )
     session.flush()
     assert has_subjects(session=session)

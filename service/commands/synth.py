@@ -26,6 +26,7 @@ from synthetic import (
     write_population,
 )
 
+from ..keys import vault
 from ..sessions import session_factory
 
 _PROFILE = click.Choice(sorted(PROFILES))
@@ -107,7 +108,9 @@ def seed_command(
                 population = generate(subjects, seed=seed, profile_name=profile)
                 features, protected = population.features, population.protected
                 origin = f"generated ({profile}, seed {seed})"
-            ids = seed_population(session=session, features=features, protected=protected)
+            ids = seed_population(
+                session=session, vault=vault(), features=features, protected=protected
+            )
         except ContractViolation as exc:
             lines = [f"  {p.field}: {p.offence.value} - {p.reason}" for p in exc.problems]
             raise click.ClickException("\n".join([str(exc), *lines])) from None

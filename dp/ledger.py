@@ -1,0 +1,193 @@
+"""The persisted privacy-budget ledger: per-subject accounting, charged before release.
+
+The rule (ADR 0009): every release charges its cost to **every subject in its snapshot**,
+and a release is refused if it would take **any** of them past the budget. A person in
+several snapshots (statistics and training, today and next month) accumulates the loss of
+every release they were in; a person who joined later is not charged for releases made
+before. So ``remaining`` for a snapshot is ``budget - max(spent over its members)``.
+
+Releases are charged one at a time: ``reserve`` first locks the ledger's one row
+(``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the caller's transaction must begin
+IMMEDIATE, ``store.db.WRITE``), then reads the members' spend, refuses or charges, and
+records the release as ``reserved``. The caller commits that transaction *before* running
+the mechanism, so a release that fails afterwards stays charged: never refunded.
+
+An identical query over an identical snapshot returns the stored release at no cost
+(``find_released``): repeating a question cannot average the noise away.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from store import utcnow
+
+from .errors import BudgetExhausted, LedgerBug
+from .loss import PrivacyLoss
+from .models import LedgerLock, PrivacyAccount, Release
+
+#: Subject ids per ``IN (...)`` batch.
+BATCH = 900
+
+
+@dataclass(frozen=True)
+class Reservation:
+    """A charged release: its id, cost, and what its snapshot has left after it."""
+
+    release_id: str
+    cost: PrivacyLoss
+    remaining: PrivacyLoss
+    members: int
+
+
+def fingerprint(query: dict[str, Any], members: Iterable[str]) -> str:
+    """Return the identity of a query over a snapshot (a hash; it names nobody).
+
+    >>> fingerprint({"a": 1}, ["y", "x"]) == fingerprint({"a": 1}, ["x", "y"])
+    True
+    """
+    digest = hashlib.sha256(json.dumps(query, sort_keys=True, separators=(",", ":")).encode())
+    for member in sorted(members):
+        digest.update(b"|" + member.encode())
+    return digest.hexdigest()
+
+
+def _batches(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(ids), BATCH):
+        yield ids[start : start + BATCH]
+
+
+def max_spent(session: Session, *, members: Sequence[str]) -> PrivacyLoss:
+    """Return the most any of ``members`` has spent (zero for nobody)."""
+    most = 0
+    for chunk in _batches(members):
+        value = session.scalar(
+            select(func.max(PrivacyAccount.spent_units)).where(PrivacyAccount.subject_id.in_(chunk))
+        )
+        most = max(most, int(value or 0))
+    return PrivacyLoss.from_units(most)
+
+
+def remaining(session: Session, *, budget: PrivacyLoss, members: Sequence[str]) -> PrivacyLoss:
+    """Return what a release over ``members`` may still spend."""
+    return budget.minus(max_spent(session, members=members))
+
+
+def find_released(session: Session, *, fingerprint: str) -> Release | None:
+    """Return the stored release of this query over this snapshot, if one was made."""
+    return session.scalars(
+        select(Release)
+        .where(Release.fingerprint == fingerprint, Release.status == "released")
+        .order_by(Release.created_at)
+        .limit(1)
+    ).first()
+
+
+def reserve(
+    session: Session,
+    *,
+    budget: PrivacyLoss,
+    members: Sequence[str],
+    cost: PrivacyLoss,
+    actor: str,
+    purpose: str,
+    kind: str,
+    query: dict[str, Any],
+    mechanism: dict[str, Any],
+    fingerprint: str,
+) -> Reservation:
+    """Charge ``cost`` to every member and record the release as reserved, or refuse.
+
+    The caller owns the transaction and must commit it before running the mechanism.
+
+    Raises:
+        BudgetExhausted: some member would pass ``budget`` (or the cost is unlimited);
+            nothing was charged.
+    """
+    if cost.is_unlimited:
+        raise BudgetExhausted(
+            "an unlimited privacy loss is never charged to anyone",
+            requested={"rho": "inf"},
+            remaining={"rho": budget.decimal()},
+        )
+    lock = session.scalars(select(LedgerLock).where(LedgerLock.id == 1).with_for_update()).first()
+    if lock is None:
+        raise LedgerBug("the ledger's lock row is missing: run `fairfile db upgrade`")
+    ids = sorted(set(members))
+    left = remaining(session, budget=budget, members=ids)
+    if left < cost:
+        raise BudgetExhausted(
+            f"this release needs {cost} but its snapshot has {left} left",
+            requested={"rho": cost.decimal()},
+            remaining={"rho": left.decimal()},
+        )
+    units = cost.units()
+    now = utcnow()
+    if units:
+        _charge(session, ids, units, now)
+    lock.releases += 1
+    release = Release(
+        actor=actor,
+        purpose=purpose,
+        kind=kind,
+        query=query,
+        fingerprint=fingerprint,
+        members=len(ids),
+        mechanism=mechanism,
+        cost_units=units,
+        cost_rho=cost.decimal(),
+        status="reserved",
+        result=None,
+        released_at=None,
+    )
+    session.add(release)
+    session.flush()
+    return Reservation(release.id, cost, left.minus(cost), len(ids))
+
+
+def _charge(session: Session, ids: Sequence[str], units: int, now: Any) -> None:
+    for chunk in _batches(ids):
+        known = set(
+            session.scalars(
+                select(PrivacyAccount.subject_id).where(PrivacyAccount.subject_id.in_(chunk))
+            )
+        )
+        if known:
+            session.execute(
+                update(PrivacyAccount)
+                .where(PrivacyAccount.subject_id.in_(sorted(known)))
+                .values(
+                    spent_units=PrivacyAccount.spent_units + units,
+                    releases=PrivacyAccount.releases + 1,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+        new = [s for s in chunk if s not in known]
+        if new:
+            session.execute(
+                insert(PrivacyAccount),
+                [
+                    {"subject_id": s, "spent_units": units, "releases": 1, "updated_at": now}
+                    for s in new
+                ],
+            )
+
+
+def complete(session: Session, *, release_id: str, result: dict[str, Any]) -> Release:
+    """Store the result of a reserved release (the cost was charged at reservation)."""
+    release = session.get(Release, release_id)
+    if release is None or release.status != "reserved":
+        raise LedgerBug(f"release {release_id} is not a reservation awaiting its result")
+    release.result = result
+    release.status = "released"
+    release.released_at = utcnow()
+    session.flush()
+    return release

@@ -1,0 +1,293 @@
+"""DP statistics over a snapshot: counts, histograms, bounded sums and means by public keys.
+
+Every answer is a full grid of cells over **public** keys only: the thin-file flag
+(``thin_file``: the bureau facts are missing) and the contract's public bins of any
+feature. Every cell of the grid is released, empty or not, so an answer never reveals
+which groups exist and no DP threshold is needed. A subject falls in exactly one cell.
+
+* ``count``: subjects per cell (sensitivity 1);
+* ``histogram``: subjects per cell and public bin of ``feature`` (sensitivity 1);
+* ``sum``: the sum per cell of ``feature`` clamped to public bounds (the contract's range,
+  or a narrower ``clip`` given in the query) in fixed-point units (sensitivity: the
+  largest bound);
+* ``mean``: a sum and a count of the subjects holding the feature, half the loss each;
+  their ratio is post-processing.
+
+Each cell carries a 95% interval from the mechanism (OpenDP's accuracy for the scale).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+from typing import Any, Literal, get_args
+
+import numpy as np
+import numpy.typing as npt
+
+from consent import DataCategory
+from scoring.contract import FEATURES, Feature
+
+from .errors import InvalidQuery
+from .loss import PrivacyLoss
+from .mechanisms import LossRequest, VectorNoise, composed_cost, make_vector_noise
+
+Statistic = Literal["count", "histogram", "sum", "mean"]
+Columns = Mapping[str, npt.NDArray[np.float64]]
+THIN_FILE = "thin_file"
+#: 95% intervals.
+ALPHA = 0.05
+
+
+def quantum(feature: Feature) -> float:
+    """The fixed-point unit a feature is summed in (ratios in hundredths, else whole units).
+
+    >>> quantum(FEATURES["debt_service_ratio"]), quantum(FEATURES["avg_eom_balance"])
+    (0.01, 1.0)
+    """
+    return 0.01 if feature.unit == "ratio" else 1.0
+
+
+def bin_labels(feature: Feature) -> list[str]:
+    """Return the labels of a feature's public bins (``missing`` last when nullable).
+
+    >>> bin_labels(FEATURES["history_months"])
+    ['[1, 6)', '[6, 12)', '[12, 24)', '[24, 24]']
+    """
+    edges = [feature.lower, *feature.bins, feature.upper]
+    labels = [f"[{a:g}, {b:g})" for a, b in pairwise(edges[:-1])]
+    labels.append(f"[{edges[-2]:g}, {edges[-1]:g}]")
+    return [*labels, "missing"] if feature.nullable else labels
+
+
+def _axis(name: str) -> list[str]:
+    if name == THIN_FILE:
+        return ["false", "true"]
+    if name not in FEATURES:
+        raise InvalidQuery(f"unknown group key {name!r}: use thin_file or a feature name")
+    return bin_labels(FEATURES[name])
+
+
+@dataclass(frozen=True)
+class StatQuery:
+    """A statistics query: what, over which public keys, for how much loss."""
+
+    statistic: Statistic
+    request: LossRequest
+    feature: str | None = None
+    group_by: tuple[str, ...] = ()
+    clip: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.statistic not in get_args(Statistic):
+            raise InvalidQuery(f"unknown statistic {self.statistic!r}")
+        needs_feature = self.statistic != "count"
+        if needs_feature != (self.feature is not None):
+            raise InvalidQuery(
+                f"{self.statistic} {'needs' if needs_feature else 'takes no'} feature"
+            )
+        if self.feature is not None and self.feature not in FEATURES:
+            raise InvalidQuery(f"unknown feature {self.feature!r}")
+        if len(set(self.group_by)) != len(self.group_by) or len(self.group_by) > 2:
+            raise InvalidQuery("group by at most two distinct keys")
+        if self.feature is not None and self.feature in self.group_by:
+            raise InvalidQuery("a feature cannot group itself")
+        for key in self.group_by:
+            _axis(key)
+        if self.clip is not None:
+            if self.statistic not in {"sum", "mean"}:
+                raise InvalidQuery("clip applies to sum and mean only")
+            low, high = self.clip
+            spec = FEATURES[str(self.feature)]
+            if not spec.lower <= low < high <= spec.upper:
+                raise InvalidQuery(
+                    f"clip must lie inside the feature's range [{spec.lower:g}, {spec.upper:g}]"
+                )
+
+    def describe(self) -> dict[str, Any]:
+        """The query as canonical plain data (stored, fingerprinted, shown)."""
+        return {
+            "statistic": self.statistic,
+            "feature": self.feature,
+            "group_by": list(self.group_by),
+            "clip": list(self.clip) if self.clip else None,
+            self.request.measure: str(self.request.amount),
+        }
+
+    def categories(self) -> frozenset[DataCategory]:
+        """The data categories a subject must have shared for this query."""
+        names = [*self.group_by, *([self.feature] if self.feature else [])]
+        cats = {DataCategory.BUREAU if n == THIN_FILE else FEATURES[n].category for n in names}
+        return frozenset(cats or {DataCategory.BANK_CASHFLOW})
+
+    def axes(self) -> list[tuple[str, list[str]]]:
+        """The public grid: each key with its labels (a histogram's feature last)."""
+        keys = list(self.group_by)
+        if self.statistic == "histogram":
+            keys.append(str(self.feature))
+        return [(k, _axis(k)) for k in keys]
+
+    def bounds(self) -> tuple[float, float]:
+        """The public clamping bounds of a sum or mean."""
+        spec = FEATURES[str(self.feature)]
+        return self.clip or (spec.lower, spec.upper)
+
+
+@dataclass(frozen=True)
+class StatPlan:
+    """A query with its noise decided: what it will cost, before any data is touched."""
+
+    query: StatQuery
+    cells: int
+    parts: dict[str, VectorNoise]
+    cost: PrivacyLoss
+
+    def mechanism(self) -> dict[str, Any]:
+        """The mechanisms as plain data (for the record and the answer)."""
+        return {
+            name: {"name": p.mechanism, "scale": p.scale, "sensitivity": p.sensitivity}
+            for name, p in self.parts.items()
+        }
+
+
+def plan(query: StatQuery) -> StatPlan:
+    """Decide the noise of ``query`` and its exact cost."""
+    cells = math.prod(len(labels) for _, labels in query.axes())
+    if query.statistic in {"count", "histogram"}:
+        parts = {"count": make_vector_noise(cells=cells, sensitivity=1, request=query.request)}
+    else:
+        spec = FEATURES[str(query.feature)]
+        low, high = query.bounds()
+        step = quantum(spec)
+        sensitivity = max(1, abs(round(low / step)), abs(round(high / step)))
+        share = query.request if query.statistic == "sum" else query.request.split(2)
+        parts = {"sum": make_vector_noise(cells=cells, sensitivity=sensitivity, request=share)}
+        if query.statistic == "mean":
+            parts["count"] = make_vector_noise(cells=cells, sensitivity=1, request=share)
+    return StatPlan(query, cells, parts, composed_cost(list(parts.values())))
+
+
+def columns_of(facts: Sequence[Mapping[str, Any]]) -> dict[str, npt.NDArray[np.float64]]:
+    """Turn subjects' facts into one float column per feature (NaN: missing)."""
+    return {
+        name: np.array(
+            [math.nan if f.get(name) is None else float(f[name]) for f in facts], dtype=np.float64
+        )
+        for name in FEATURES
+    }
+
+
+def codes(key: str, columns: Columns) -> npt.NDArray[np.int64]:
+    """Return each subject's public cell on one key (thin-file flag or a feature's bins)."""
+    if key == THIN_FILE:
+        return np.isnan(columns["bureau_open_tradelines"]).astype(np.int64)
+    spec = FEATURES[key]
+    values = columns[key]
+    codes = np.searchsorted(np.asarray(spec.bins), values, side="right").astype(np.int64)
+    return np.where(np.isnan(values), len(spec.bins) + 1, codes)
+
+
+def tabulate(query: StatQuery, columns: Columns) -> dict[str, list[int]]:
+    """Return the exact vectors of ``query`` over the subjects in ``columns``."""
+    n = len(next(iter(columns.values()))) if columns else 0
+    cell = np.zeros(n, dtype=np.int64)
+    for key, labels in query.axes():
+        cell = cell * len(labels) + codes(key, columns)
+    cells = math.prod(len(labels) for _, labels in query.axes())
+    if query.statistic in {"count", "histogram"}:
+        return {"count": np.bincount(cell, minlength=cells).tolist()}
+    spec = FEATURES[str(query.feature)]
+    values = columns[spec.name]
+    held = ~np.isnan(values)
+    low, high = query.bounds()
+    fixed = np.rint(np.clip(values[held], low, high) / quantum(spec)).astype(np.int64)
+    exact = {"sum": np.bincount(cell[held], weights=fixed, minlength=cells).astype(np.int64)}
+    exact["count"] = np.bincount(cell[held], minlength=cells)
+    return {k: v.tolist() for k, v in exact.items()}
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of an answer: its public key, the noisy value and its 95% interval."""
+
+    key: dict[str, str]
+    value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class StatAnswer:
+    """A released statistic: every cell of the public grid, and what it cost."""
+
+    query: dict[str, Any]
+    cells: tuple[Cell, ...]
+    mechanism: dict[str, Any]
+    cost: PrivacyLoss
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """The answer as plain data (stored with the release)."""
+        return {
+            "query": self.query,
+            "cells": [
+                {"key": c.key, "value": c.value, "interval": [c.low, c.high]} for c in self.cells
+            ],
+            "mechanism": self.mechanism,
+            "cost_rho": self.cost.decimal(),
+            "confidence": 1 - ALPHA,
+        }
+
+
+def release(stat_plan: StatPlan, exact: Mapping[str, Sequence[int]]) -> StatAnswer:
+    """Add OpenDP noise to the exact vectors and post-process them into an answer."""
+    query = stat_plan.query
+    noisy = {name: part.release(exact[name]) for name, part in stat_plan.parts.items()}
+    keys = _keys(query.axes())
+    cells: list[Cell] = []
+    if query.statistic in {"count", "histogram"}:
+        a = stat_plan.parts["count"].accuracy(ALPHA)
+        cells = [Cell(k, float(v), v - a, v + a) for k, v in zip(keys, noisy["count"], strict=True)]
+    elif query.statistic == "sum":
+        step = quantum(FEATURES[str(query.feature)])
+        a = stat_plan.parts["sum"].accuracy(ALPHA)
+        cells = [
+            Cell(k, v * step, (v - a) * step, (v + a) * step)
+            for k, v in zip(keys, noisy["sum"], strict=True)
+        ]
+    else:
+        cells = _means(stat_plan, keys, noisy)
+    return StatAnswer(query.describe(), tuple(cells), stat_plan.mechanism(), stat_plan.cost)
+
+
+def _means(
+    stat_plan: StatPlan, keys: list[dict[str, str]], noisy: dict[str, list[int]]
+) -> list[Cell]:
+    # Each interval holds with probability 97.5%, so both at once with at least 95%.
+    query = stat_plan.query
+    step = quantum(FEATURES[str(query.feature)])
+    low, high = query.bounds()
+    a_sum = stat_plan.parts["sum"].accuracy(ALPHA / 2)
+    a_count = stat_plan.parts["count"].accuracy(ALPHA / 2)
+    cells = []
+    for key, total, count in zip(keys, noisy["sum"], noisy["count"], strict=True):
+        value = min(high, max(low, total * step / count)) if count > 0 else (low + high) / 2
+        if count - a_count <= 0:
+            cells.append(Cell(key, value, low, high))
+            continue
+        corners = [
+            s * step / c
+            for s in (total - a_sum, total + a_sum)
+            for c in (count - a_count, count + a_count)
+        ]
+        cells.append(Cell(key, value, max(low, min(corners)), min(high, max(corners))))
+    return cells
+
+
+def _keys(axes: list[tuple[str, list[str]]]) -> list[dict[str, str]]:
+    keys: list[dict[str, str]] = [{}]
+    for name, labels in axes:
+        keys = [{**k, name: label} for k in keys for label in labels]
+    return keys

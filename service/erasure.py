@@ -1,0 +1,67 @@
+"""Erasure of a person's account: one call, a plain statement of what remains."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from sqlalchemy import text
+from sqlalchemy.orm import Session, sessionmaker
+
+from consent.erasure import erase
+
+from .auth import self_service
+from .consent_schemas import SubjectPath
+from .keys import consent_keys, vault
+from .sessions import db, session_factory
+
+bp = APIBlueprint(
+    "erasure",
+    __name__,
+    url_prefix="/v1",
+    abp_tags=[Tag(name="rights", description="A person's data rights")],
+    abp_security=[{"bearer": []}],
+)
+
+KEPT_WHY = (
+    "The transparency log is append-only evidence of what was done with your data: it "
+    "keeps its entries about you, under a pseudonym that no longer leads to anything, "
+    "including the receipts you were given (so you can still prove them) and a record of "
+    "this erasure."
+)
+
+
+@bp.delete("/subjects/<subject_id>")
+@self_service
+def erase_me(path: SubjectPath) -> Response:
+    """Erase my account: destroy my data key and every row about me, keep the evidence."""
+    statement = erase(db(), keys=consent_keys(), vault=vault(), subject_id=path.subject_id)
+    response = jsonify(
+        erased_at=statement.erased_at.isoformat(),
+        destroyed={
+            "data_key": "destroyed: every value sealed under it is now unreadable, backups "
+            "included",
+            "rows": statement.destroyed,
+        },
+        kept=[
+            {
+                "what": "transparency-log entries about you",
+                "count": statement.kept_log_entries + 1,
+                "under_pseudonym": statement.pseudonym,
+                "why": KEPT_WHY,
+            }
+        ],
+        future_use="You are in no later training run, statistic, score or lender share.",
+    )
+    factory = session_factory()
+    response.call_on_close(lambda: _checkpoint(factory))
+    return response
+
+
+def _checkpoint(factory: sessionmaker[Session]) -> None:
+    # On SQLite, fold the write-ahead log into the file now (deleted pages are zeroed by
+    # secure_delete), so the erased values do not linger in the WAL. Best effort: a
+    # reader holding an old snapshot delays it to the next checkpoint.
+    with factory() as session:
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

@@ -1,0 +1,305 @@
+"""The data-subject export: everything Fairfile holds about one person, as one document.
+
+The document is a list of sections, each built by one function from an ``ExportContext``.
+A capability that starts holding something new about people (decisions, explanations,
+reviews) adds its ``Section`` to ``SECTIONS`` and removes its line from ``NOT_HELD``;
+``tests/test_export.py`` checks that every section is present and that nothing is both
+held and declared not held. The routes serving it are in ``service/rights.py``; the
+format is described in ``docs/data-rights.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from consent import lifecycle, transparency
+from consent.lifecycle import ConsentKeys
+from consent.models import Consent, ConsentEvent, Enrolment
+from scoring.contract import CONTRACT
+from scoring.disputes import (
+    FactDispute,
+    disputed_features,
+    disputes_of,
+    resolution_of,
+    statement_of,
+)
+from scoring.models import get_facts, recorded_at
+from store import Subject
+from store.vault import Vault
+from synthetic.models import protected_group
+
+from .consent_schemas import ConsentOut, EventOut
+
+#: The version of the document's layout; a breaking change gets a new one.
+FORMAT: Final = "fairfile-export/v1"
+PROTECTED_NOTE: Final = (
+    "Synthetic, audit-only, never a model input: this attribute was generated with your "
+    "synthetic record so the fairness audit can compare outcomes between groups. No score, "
+    "model or decision reads it."
+)
+
+
+@dataclass(frozen=True)
+class ExportContext:
+    """What a section builder may use: the session, the keys, whose export, and when."""
+
+    session: Session
+    vault: Vault
+    keys: ConsentKeys
+    subject_id: str
+    now: dt.datetime
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the export: its key in the document, a heading, and its builder."""
+
+    name: str
+    title: str
+    about: str
+    build: Callable[[ExportContext], Any]
+
+
+@dataclass(frozen=True)
+class NotHeld:
+    """Something a reader might expect in the export that Fairfile does not hold."""
+
+    what: str
+    note: str
+
+
+def _subject(ctx: ExportContext) -> dict[str, Any]:
+    subject = ctx.session.get(Subject, ctx.subject_id)
+    if subject is None:
+        raise RuntimeError("bug: an export was built for a subject that does not exist")
+    return {
+        "id": subject.id,
+        "created_at": subject.created_at.isoformat(),
+        "origin": subject.origin,
+    }
+
+
+def _enrolment(ctx: ExportContext) -> dict[str, Any] | None:
+    enrolment = ctx.session.get(Enrolment, ctx.subject_id)
+    if enrolment is None:
+        return None
+    return {
+        "enrolled_at": enrolment.enrolled_at.isoformat(),
+        "channel": enrolment.channel,
+        "notice_version": enrolment.notice_version,
+    }
+
+
+def _facts(ctx: ExportContext) -> dict[str, Any] | None:
+    values = get_facts(ctx.session, vault=ctx.vault, subject_id=ctx.subject_id)
+    if values is None:
+        return None
+    when = recorded_at(ctx.session, ctx.subject_id)
+    disputed = disputed_features(ctx.session, ctx.subject_id)
+    return {
+        "recorded_at": when.isoformat() if when is not None else None,
+        "values": [
+            {
+                "name": f.name,
+                "description": f.description,
+                "value": values.get(f.name),
+                "unit": f.unit,
+                "category": f.category.value,
+                "disputed": f.name in disputed,
+            }
+            for f in CONTRACT
+        ],
+    }
+
+
+class DisputeOut(BaseModel):
+    """A dispute as its owner sees it."""
+
+    id: str
+    feature: str
+    state: str = Field(description="open, upheld or rejected")
+    statement: str
+    opened_at: dt.datetime
+    resolved_at: dt.datetime | None
+    resolved_by: str | None = Field(description="the reviewer who resolved it")
+    resolution: str | None = Field(description="the reviewer's reason, once resolved")
+
+
+def dispute_out(session: Session, vault: Vault, dispute: FactDispute) -> dict[str, Any]:
+    """Return one dispute as its owner sees it (statement and reason opened)."""
+    return DisputeOut(
+        id=dispute.id,
+        feature=dispute.feature,
+        state=dispute.state,
+        statement=statement_of(session, vault=vault, dispute=dispute),
+        opened_at=dispute.opened_at,
+        resolved_at=dispute.resolved_at,
+        resolved_by=dispute.resolved_by,
+        resolution=resolution_of(session, vault=vault, dispute=dispute),
+    ).model_dump(mode="json")
+
+
+def _disputes(ctx: ExportContext) -> list[dict[str, Any]]:
+    return [
+        dispute_out(ctx.session, ctx.vault, d) for d in disputes_of(ctx.session, ctx.subject_id)
+    ]
+
+
+def _consent(ctx: ExportContext, consent: Consent) -> dict[str, Any]:
+    out = ConsentOut(
+        id=consent.id,
+        purpose=consent.purpose,
+        categories=sorted(consent.categories),
+        state=consent.state(ctx.now),
+        notice_version=consent.notice_version,
+        period_started_at=consent.period_started_at,
+        expires_at=consent.expires_at,
+        withdrawn_at=consent.withdrawn_at,
+        revision=consent.revision,
+    ).model_dump(mode="json")
+    out["history"] = [_event(e) for e in lifecycle.history_of(ctx.session, consent)]
+    return out
+
+
+def _event(event: ConsentEvent) -> dict[str, Any]:
+    return EventOut(
+        revision=event.revision,
+        kind=event.kind,
+        at=event.at,
+        actor=event.actor,
+        channel=event.channel,
+        categories=sorted(event.categories),
+        notice_version=event.notice_version,
+        expires_at=event.expires_at,
+        receipt_id=event.receipt_id,
+    ).model_dump(mode="json")
+
+
+def _consents(ctx: ExportContext) -> list[dict[str, Any]]:
+    return [_consent(ctx, c) for c in lifecycle.consents_of(ctx.session, ctx.subject_id)]
+
+
+def _receipts(ctx: ExportContext) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.id,
+            "consent_id": r.consent_id,
+            "issued_at": r.issued_at.isoformat(),
+            "log_entry_id": r.log_entry_id,
+            "envelope": json.loads(r.envelope),
+        }
+        for r in lifecycle.receipts_of(ctx.session, ctx.subject_id)
+    ]
+
+
+def _access_log(ctx: ExportContext) -> list[dict[str, Any]]:
+    pseudonym = ctx.keys.pseudonyms.of(ctx.subject_id)
+    return [
+        {
+            "id": e.id,
+            "kind": e.kind,
+            "leaf_index": e.leaf_index,
+            "created_at": e.created_at.isoformat(),
+            "entry": json.loads(e.leaf),
+        }
+        for e in transparency.entries_about(ctx.session, pseudonym)
+    ]
+
+
+def _protected_attribute(ctx: ExportContext) -> dict[str, Any] | None:
+    group = protected_group(ctx.session, vault=ctx.vault, subject_id=ctx.subject_id)
+    if group is None:
+        return None
+    return {
+        "group": group,
+        "synthetic": True,
+        "audit_only": True,
+        "model_input": False,
+        "note": PROTECTED_NOTE,
+    }
+
+
+#: Every section of the export, in document order.
+SECTIONS: tuple[Section, ...] = (
+    Section("subject", "Your record", "The random identifier that stands for you.", _subject),
+    Section("enrolment", "Enrolment", "When and under which notice you joined.", _enrolment),
+    Section(
+        "facts",
+        "Financial facts",
+        "The facts derived from the statements you shared, opened from encrypted storage; "
+        "a disputed fact is left out of new scores until your dispute is resolved.",
+        _facts,
+    ),
+    Section("disputes", "Disputes", "Facts you disputed, your statements, outcomes.", _disputes),
+    Section(
+        "consents",
+        "Consents",
+        "Every consent you gave, its state now and every change to it.",
+        _consents,
+    ),
+    Section(
+        "receipts",
+        "Receipts",
+        "The signed consent receipts exactly as issued; verify them with the keys at "
+        "/.well-known/jwks.json.",
+        _receipts,
+    ),
+    Section(
+        "access_log",
+        "Access log",
+        "Every transparency-log entry about you (under your pseudonym): consent changes and "
+        "reads of your data, including earlier exports.",
+        _access_log,
+    ),
+    Section(
+        "audit_protected_attribute",
+        "Audit-only protected attribute",
+        PROTECTED_NOTE,
+        _protected_attribute,
+    ),
+)
+
+#: What Fairfile does not hold about anyone (yet); a capability that starts holding one of
+#: these adds a section above and removes its line here.
+NOT_HELD: tuple[NotHeld, ...] = (
+    NotHeld("scores", "No score has been computed about you: scoring is not built yet."),
+    NotHeld("decisions", "No credit decision has been made about you."),
+    NotHeld("explanations", "No explanation exists because no decision does."),
+    NotHeld("reviews", "No human review of a decision exists because no decision does."),
+    NotHeld(
+        "identity",
+        "Fairfile never holds your name, address, contact details or any identifier other "
+        "than the random one above.",
+    ),
+    NotHeld(
+        "statements",
+        "The bank statements themselves are not kept: only the facts derived from them.",
+    ),
+)
+
+
+def build_export(
+    session: Session, *, vault: Vault, keys: ConsentKeys, subject_id: str, now: dt.datetime
+) -> dict[str, Any]:
+    """Return the export document of ``subject_id`` (plain JSON values only).
+
+    Raises:
+        store.vault.SealError: a stored value does not open; never a partial export.
+    """
+    ctx = ExportContext(session, vault, keys, subject_id, now)
+    document: dict[str, Any] = {
+        "format": FORMAT,
+        "generated_at": now.isoformat(),
+        "contents": [{"section": s.name, "title": s.title, "about": s.about} for s in SECTIONS],
+    }
+    for section in SECTIONS:
+        document[section.name] = section.build(ctx)
+    document["not_held"] = [{"what": n.what, "note": n.note} for n in NOT_HELD]
+    return document

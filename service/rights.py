@@ -1,0 +1,149 @@
+"""A person's rights over their data: access and portability (export), and rectification.
+
+- ``GET /v1/subjects/<id>/export`` downloads everything held about the person as one JSON
+  document (``service.export``); ``GET /v1/subjects/<id>/export.html`` renders the same
+  document as a readable page. Both are the person's right of access, not a processing
+  purpose, so they are self-service, not gated. Each export is written to the transparency
+  log (actor ``subject``, purpose ``subject-access``) before it is handed out.
+- ``POST /v1/subjects/<id>/disputes`` disputes one fact with a statement; the fact is
+  flagged and left out of new scores until a reviewer resolves the dispute
+  (``fairfile disputes resolve``). ``GET`` lists the person's disputes.
+
+Erasure is in ``service/erasure.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+from flask import Response, jsonify, render_template
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from pydantic import BaseModel, Field
+
+from consent import gate
+from scoring.contract import CONTRACT
+from scoring.disputes import disputes_of, open_dispute
+from store import utcnow
+from store.db import WRITE
+
+from .auth import self_service
+from .consent_schemas import Strict, SubjectPath
+from .export import SECTIONS, DisputeOut, build_export, dispute_out
+from .keys import consent_keys, vault
+from .sessions import db
+
+#: The most characters a dispute statement may have.
+STATEMENT_MAX: Final = 2_000
+
+bp = APIBlueprint(
+    "rights",
+    __name__,
+    url_prefix="/v1",
+    abp_tags=[Tag(name="rights", description="Access, portability and rectification")],
+    abp_security=[{"bearer": []}],
+)
+
+
+class DisputeIn(Strict):
+    """Dispute one of your facts, saying why it is wrong."""
+
+    feature: str = Field(
+        min_length=1,
+        max_length=48,
+        description="the name of a feature of the contract (`GET /v1/contract`)",
+        examples=["rent_on_time_12m"],
+    )
+    statement: str = Field(
+        min_length=1,
+        max_length=STATEMENT_MAX,
+        description="why the fact is wrong, in your words (stored encrypted)",
+    )
+
+
+class DisputeCreated(BaseModel):
+    """The dispute just opened."""
+
+    dispute: DisputeOut
+
+
+def _exported(subject_id: str, what: str) -> dict[str, Any]:
+    # Build the document in the request's read transaction, then write the export to the
+    # log in a transaction of its own (a GET is otherwise rolled back at the request's edge,
+    # ADR 0002): the document is handed out only once its log entry committed.
+    session = db()
+    document = build_export(
+        session, vault=vault(), keys=consent_keys(), subject_id=subject_id, now=utcnow()
+    )
+    touched = {f.category.value for f in CONTRACT} if document["facts"] is not None else set()
+    session.rollback()  # ends the read transaction: nothing read in it is ever written
+    with session.begin():
+        session.connection(execution_options=WRITE)
+        gate.log_read(
+            session,
+            keys=consent_keys(),
+            subject_id=subject_id,
+            actor="subject",
+            purpose="subject-access",
+            categories=touched,
+            consent_ids=[],
+            what=what,
+        )
+    return document
+
+
+def _private(response: Response, filename: str | None = None) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    if filename is not None:
+        response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+@bp.get("/subjects/<subject_id>/export")
+@self_service
+def export(path: SubjectPath) -> Response:
+    """Everything held about you, as one JSON document (a download).
+
+    The sections are described in the document's own `contents` and in
+    docs/data-rights.md; `not_held` lists what Fairfile does not hold. The export itself is
+    written to your access log.
+    """
+    document = _exported(path.subject_id, "export")
+    body = json.dumps(document, indent=2, ensure_ascii=False)
+    response = Response(body, mimetype="application/json")
+    day = document["generated_at"][:10]
+    return _private(response, f"fairfile-export-{day}.json")
+
+
+@bp.get("/subjects/<subject_id>/export.html")
+@self_service
+def export_html(path: SubjectPath) -> Response:
+    """The same export as a readable page."""
+    document = _exported(path.subject_id, "export.html")
+    page = render_template("export.html", document=document, sections=SECTIONS)
+    return _private(Response(page, mimetype="text/html"))
+
+
+@bp.post("/subjects/<subject_id>/disputes", responses={201: DisputeCreated})
+@self_service
+def dispute(path: SubjectPath, body: DisputeIn) -> tuple[Response, int]:
+    """Dispute a fact: it is flagged, and left out of new scores until resolved."""
+    session = db()
+    opened = open_dispute(
+        session,
+        vault=vault(),
+        subject_id=path.subject_id,
+        feature=body.feature,
+        statement=body.statement,
+    )
+    return jsonify(dispute=dispute_out(session, vault(), opened)), 201
+
+
+@bp.get("/subjects/<subject_id>/disputes")
+@self_service
+def list_disputes(path: SubjectPath) -> Response:
+    """Every dispute you opened, oldest first, with its state and the reviewer's reason."""
+    session = db()
+    found = disputes_of(session, path.subject_id)
+    return jsonify(disputes=[dispute_out(session, vault(), d) for d in found])

@@ -1,0 +1,125 @@
+"""DP statistics: ``POST /v1/statistics`` releases one, ``GET /v1/statistics/releases`` lists.
+
+Who may call: for now anyone using the sandbox (lender API keys come later); the caller
+names itself in ``actor``, which is recorded with the release and in every access-log
+entry. A release is a ``POST`` because it spends privacy budget. The charge is committed
+in its own transaction before any noise is drawn (never refunded), then the facts are read
+through the consent gate in the request's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from flask import Response, current_app, jsonify
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from pydantic import Field
+from sqlalchemy import select
+
+from dp import LossRequest, PrivacyLoss
+from dp.models import Release
+from dp.releases import reserve_statistic, run_statistic
+from dp.statistics import StatQuery
+from store.db import WRITE
+
+from .config import Settings
+from .consent_schemas import Strict
+from .keys import consent_keys, vault
+from .sessions import db, session_factory
+
+bp = APIBlueprint(
+    "statistics",
+    __name__,
+    url_prefix="/v1",
+    abp_tags=[Tag(name="statistics", description="Differentially private statistics")],
+)
+
+Amount = Annotated[str, Field(max_length=32, pattern=r"^[0-9]+(\.[0-9]+)?(/[0-9]+)?$")]
+
+
+class StatisticIn(Strict):
+    """A statistic over the people who granted `statistics`, grouped by public keys."""
+
+    statistic: Literal["count", "histogram", "sum", "mean"]
+    feature: str | None = Field(default=None, max_length=48)
+    group_by: list[str] = Field(default_factory=list, max_length=2)
+    clip: tuple[float, float] | None = None
+    epsilon: Amount | None = Field(default=None, description="Pure DP (discrete Laplace).")
+    rho: Amount | None = Field(default=None, description="zCDP (discrete Gaussian).")
+    actor: str = Field(default="sandbox", max_length=48, pattern=r"^[a-z0-9:._-]+$")
+
+
+class ReleasesQuery(Strict):
+    """Paging of the release record."""
+
+    limit: int = Field(default=20, ge=1, le=100)
+
+
+def budget() -> tuple[PrivacyLoss, float]:
+    """Return the configured per-person budget and the reporting delta."""
+    settings: Settings = current_app.config["FAIRFILE_SETTINGS"]
+    raw = settings.privacy_budget_rho.strip().lower()
+    limit = PrivacyLoss.unlimited() if raw == "inf" else PrivacyLoss.zcdp(raw)
+    return limit, settings.privacy_delta
+
+
+def _loss(loss: PrivacyLoss, delta: float) -> dict[str, object]:
+    epsilon = loss.epsilon_at(delta)
+    return {
+        "rho": loss.decimal(),
+        "epsilon": None if epsilon == float("inf") else epsilon,
+        "delta": delta,
+    }
+
+
+@bp.post("/statistics")
+def release_statistic(body: StatisticIn) -> tuple[Response, int]:
+    """Release a DP statistic: value, 95% interval, cost and remaining budget per answer."""
+    query = StatQuery(
+        statistic=body.statistic,
+        request=LossRequest.parse(epsilon=body.epsilon, rho=body.rho),
+        feature=body.feature,
+        group_by=tuple(body.group_by),
+        clip=body.clip,
+    )
+    limit, delta = budget()
+    with session_factory()() as charging, charging.begin():
+        charging.connection(execution_options=WRITE)
+        reserved = reserve_statistic(charging, query=query, budget=limit, actor=body.actor)
+    result = run_statistic(
+        db(), reserved=reserved, keys=consent_keys(), vault=vault(), actor=body.actor
+    )
+    status = 200 if reserved.stored is not None else 201
+    answer = {
+        **result,
+        "release_id": reserved.release_id,
+        "stored": reserved.stored is not None,
+        "cost": _loss(reserved.cost, delta),
+        "remaining": _loss(reserved.remaining, delta),
+    }
+    return jsonify(answer), status
+
+
+@bp.get("/statistics/releases")
+def list_releases(query: ReleasesQuery) -> Response:
+    """The most recent releases: who asked, what, how, what it cost, and the result."""
+    rows = db().scalars(select(Release).order_by(Release.created_at.desc()).limit(query.limit))
+    return jsonify(
+        releases=[
+            {
+                "id": r.id,
+                "created_at": r.created_at.isoformat(),
+                "actor": r.actor,
+                "purpose": r.purpose,
+                "kind": r.kind,
+                "query": r.query,
+                "mechanism": r.mechanism,
+                "cost_rho": r.cost_rho,
+                "members": r.members,
+                "status": r.status,
+                "result": r.result,
+            }
+            for r in rows
+        ]
+    )
