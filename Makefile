@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 export FAIRFILE_ENV ?= development
 PACKAGES := service consent dp scoring synthetic store
 
-.PHONY: help setup run serve test lint format typecheck pytest bench clean
+.PHONY: help setup run serve test lint format typecheck pytest bench demo clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
@@ -28,6 +28,7 @@ setup: $(STAMP) ## Create .venv and install Fairfile with its dev tools
 run: setup ## Set up, create/upgrade the database, seed the sandbox, serve on 127.0.0.1:5000
 	$(BIN)/fairfile db upgrade
 	$(BIN)/fairfile synth seed --if-empty --subjects 3000
+	$(BIN)/fairfile model train --if-none --epsilon 1
 	$(BIN)/fairfile serve
 
 test: setup lint pytest ## Set up, lint, type-check and run the whole test suite
@@ -49,6 +50,9 @@ format: setup ## Reformat and autofix what ruff can
 
 bench: setup ## Run every benchmark under bench/ and write bench/report.md
 	$(BIN)/python -m bench
+
+demo: setup ## Narrated walkthrough over HTTP against the server `make run` started
+	$(BIN)/fairfile demo
 
 clean: ## Remove the virtualenv, caches and the local instance folder
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache instance build *.egg-info

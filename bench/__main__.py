@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.report import Row, render
+from bench.report import Row, render, render_header, render_section
 
 HERE = Path(__file__).parent
 
@@ -37,12 +37,25 @@ def main(argv: list[str]) -> int:
         f"Machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
         f"Python {platform.python_version()}, run {time.strftime('%Y-%m-%d %H:%M')}"
     )
-    report = render(header, sections)
     out = HERE / "report.md"
-    out.write_text(report)
+    if wanted and out.exists():
+        # A partial run replaces only its own sections of the last full report.
+        kept = _sections(out.read_text())
+        kept.update({name: render_section(name, rows) for name, rows in sections})
+        out.write_text(render_header(header) + "\n".join(kept[name] for name in sorted(kept)))
+    else:
+        out.write_text(render(header, sections))
     print(f"report written to {out}")
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv))
+
+
+def _sections(text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for chunk in text.split("\n## ")[1:]:
+        name = chunk.split("\n", 1)[0].strip()
+        found[name] = "## " + chunk.rstrip("\n") + "\n"
+    return found

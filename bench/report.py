@@ -29,13 +29,18 @@ class Row:
         return " | ".join(parts)
 
 
+def render_header(header: str) -> str:
+    return "\n".join(["# Fairfile benchmark report", "", header, "", ""])
+
+
+def render_section(name: str, rows: list[Row]) -> str:
+    lines = [f"## {name}", "", "| figure | measured | target | met | compared with |"]
+    lines.append("|---|---|---|---|---|")
+    for r in rows:
+        met = {True: "yes", False: "**no**", None: ""}[r.met]
+        lines.append(f"| {r.what} | {r.value} | {r.target} | {met} | {r.compare} |")
+    return "\n".join(lines) + "\n"
+
+
 def render(header: str, sections: list[tuple[str, list[Row]]]) -> str:
-    lines = ["# Fairfile benchmark report", "", header, ""]
-    for name, rows in sections:
-        lines += [f"## {name}", "", "| figure | measured | target | met | compared with |"]
-        lines.append("|---|---|---|---|---|")
-        for r in rows:
-            met = {True: "yes", False: "**no**", None: ""}[r.met]
-            lines.append(f"| {r.what} | {r.value} | {r.target} | {met} | {r.compare} |")
-        lines.append("")
-    return "\n".join(lines)
+    return render_header(header) + "\n".join(render_section(n, rows) for n, rows in sections)

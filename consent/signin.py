@@ -91,17 +91,7 @@ def redeem_link(
     if claimed is None:
         return None
     subject_id = str(claimed[0])
-    token = secrets.token_urlsafe(32)
-    session.add(
-        AccessToken(
-            secret_hash=_hash(token),
-            subject_id=subject_id,
-            expires_at=now + TOKEN_LIFETIME,
-            revoked_at=None,
-        )
-    )
-    session.flush()
-    return token, subject_id
+    return issue_token(session, subject_id=subject_id, now=now), subject_id
 
 
 def issue_token(session: Session, *, subject_id: str, now: dt.datetime | None = None) -> str:

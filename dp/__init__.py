@@ -7,7 +7,8 @@ result types.
 
 What it may import: the standard library, OpenDP (only through ``dp._opendp``, lazily),
 Polars, NumPy, SQLAlchemy, ``store``, ``consent`` (the gate and the snapshot) and
-``scoring`` (the feature contract and the facts table). Never Flask and never ``service``.
+``scoring`` (the feature contract, the facts table, and the scorecard that scores a
+snapshot for score bands and approval rates). Never Flask and never ``service``.
 """
 
 from .errors import BudgetExhausted as BudgetExhausted

@@ -11,30 +11,60 @@ Two steps, in two transactions, so that a charge is committed before any noise i
    they were counted), tabulate, add OpenDP noise, store the result with the release.
 
 A member who withdrew between the two steps is skipped (they were charged; charging a
-superset of the people read is safe).
+superset of the people read is safe). So is, in a query grouped by ``region``, a member
+with no region on record (every cell is one region), and, in a ``default_rate``, a member
+with no observed outcome counts in neither vector. Region and outcome are read under the
+same ``statistics`` consent and log entry as the facts: they are not data categories a
+person shares but the group key and label of the sealed ``scoring.outcomes`` tables.
+
+A query that scores (``score_band``, ``approval_rate``) reads, for each member, every
+contract category their ``statistics`` consent covers at the moment of the read (logged
+as such in their entry), and scores them with the card the query carries: a category they
+did not share, or a fact under an open dispute, scores the neutral 0, exactly as their
+decision would (``dp.score_bands``). Their open disputes are read after the gate, under
+the same entry.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent import gate
 from consent.errors import ConsentMissing
 from consent.lifecycle import ConsentKeys
 from consent.purposes import Purpose, PurposeKind
-from scoring.models import get_facts
+from scoring.contract import CONTRACT
+from scoring.disputes import disputed_features
+from scoring.models import SubjectFacts, get_facts
+from scoring.outcomes import REGIONS, SubjectOutcome, SubjectRegion, get_outcome, get_region
 from store import utcnow
 from store.vault import Vault
 
 from . import ledger
 from .loss import PrivacyLoss
-from .statistics import StatPlan, StatQuery, columns_of, plan, release, tabulate
+from .score_bands import SCORE, score_inputs, scores_of
+from .statistics import (
+    DEFAULTED,
+    REGION,
+    StatPlan,
+    StatQuery,
+    columns_of,
+    plan,
+    release,
+    tabulate,
+)
 
 STATISTICS = Purpose(PurposeKind.STATISTICS)
+#: Every category a score reads.
+SCORED_CATEGORIES = frozenset(f.category for f in CONTRACT)
 
 
 @dataclass(frozen=True)
@@ -95,9 +125,17 @@ def run_statistic(
     """Read the members' facts through the gate, release the statistic, store the result."""
     if reserved.stored is not None:
         return reserved.stored
-    categories = reserved.plan.query.categories()
-    facts = []
+    query = reserved.plan.query
+    facts: list[dict[str, Any]] = []
+    inputs: list[dict[str, float | None]] = []
+    regions: list[float] = []
+    outcomes: list[float] = []
+    _prefetch(session, vault, reserved.members, query)
     for subject_id in reserved.members:
+        categories = query.categories()
+        if query.needs_score():
+            covered = gate.covered(session, subject_id=subject_id, purpose=STATISTICS)
+            categories |= covered & SCORED_CATEGORIES
         try:
             gate.authorize(
                 session,
@@ -111,9 +149,42 @@ def run_statistic(
         except ConsentMissing:
             continue  # withdrew after the snapshot: charged, not read
         held = get_facts(session, vault=vault, subject_id=subject_id)
-        if held is not None:
-            facts.append(held)
-    answer = release(reserved.plan, tabulate(reserved.plan.query, columns_of(facts)))
+        if held is None:
+            continue
+        if query.needs_region():
+            region = get_region(session, vault=vault, subject_id=subject_id)
+            if region is None:
+                continue
+            regions.append(float(REGIONS.index(region)))
+        if query.needs_outcome():
+            outcome = get_outcome(session, vault=vault, subject_id=subject_id)
+            outcomes.append(math.nan if outcome is None else float(outcome))
+        if query.needs_score():
+            disputed = disputed_features(session, subject_id)
+            inputs.append(score_inputs(held, allowed=categories, disputed=disputed))
+        facts.append(held)
+    columns = columns_of(facts)
+    if query.needs_region():
+        columns[REGION] = np.asarray(regions, dtype=np.float64)
+    if query.needs_outcome():
+        columns[DEFAULTED] = np.asarray(outcomes, dtype=np.float64)
+    if query.card is not None and query.needs_score():
+        columns[SCORE] = scores_of(query.card, columns_of(inputs))
+    answer = release(reserved.plan, tabulate(query, columns))
     result = answer.as_dict()
     ledger.complete(session, release_id=reserved.release_id, result=result)
     return result
+
+
+def _prefetch(session: Session, vault: Vault, members: Sequence[str], query: StatQuery) -> None:
+    """Unwrap the members' keys and load their rows in bulk (the reads then hit no query)."""
+    tables: list[type[SubjectFacts] | type[SubjectRegion] | type[SubjectOutcome]] = [SubjectFacts]
+    if query.needs_region():
+        tables.append(SubjectRegion)
+    if query.needs_outcome():
+        tables.append(SubjectOutcome)
+    for start in range(0, len(members), ledger.BATCH):
+        chunk = list(members[start : start + ledger.BATCH])
+        vault.preload(session, chunk)
+        for table in tables:
+            session.scalars(select(table).where(table.subject_id.in_(chunk))).all()

@@ -1,9 +1,11 @@
-"""DP statistics over a snapshot: counts, histograms, bounded sums and means by public keys.
+"""DP statistics over a snapshot: counts, histograms, bounded sums, means and rates by public keys.
 
 Every answer is a full grid of cells over **public** keys only: the thin-file flag
-(``thin_file``: the bureau facts are missing) and the contract's public bins of any
-feature. Every cell of the grid is released, empty or not, so an answer never reveals
-which groups exist and no DP threshold is needed. A subject falls in exactly one cell.
+(``thin_file``: the bureau facts are missing), the coarse ``region`` (the declared list
+``scoring.outcomes.REGIONS``), the ``score_band`` of the model in force (fixed public
+bands, ``dp.score_bands``) and the contract's public bins of any feature. Every cell of
+the grid is released, empty or not, so an answer never reveals which groups exist and no
+DP threshold is needed. A subject falls in exactly one cell.
 
 * ``count``: subjects per cell (sensitivity 1);
 * ``histogram``: subjects per cell and public bin of ``feature`` (sensitivity 1);
@@ -11,7 +13,18 @@ which groups exist and no DP threshold is needed. A subject falls in exactly one
   or a narrower ``clip`` given in the query) in fixed-point units (sensitivity: the
   largest bound);
 * ``mean``: a sum and a count of the subjects holding the feature, half the loss each;
-  their ratio is post-processing.
+  their ratio is post-processing;
+* ``default_rate``: a count of defaults and a count of subjects with an observed 12-month
+  outcome, half the loss each (sensitivity 1 each); their ratio is post-processing;
+* ``approval_rate``: a count of scorable subjects whose score reaches a public
+  ``cut_off`` (default the decision policy's 550) and a count of scorable subjects, half
+  the loss each (sensitivity 1 each); their ratio is post-processing. Not by
+  ``score_band`` (the cut-off alone decides a band's rate).
+
+A score-band histogram is a ``count`` grouped by ``score_band``. A query that scores
+(``score_band`` or ``approval_rate``) carries the scorecard in force; its version is part
+of the query's description, so of its fingerprint and its answer: another model is
+another question.
 
 Each cell carries a 95% interval from the mechanism (OpenDP's accuracy for the scale).
 """
@@ -29,14 +42,22 @@ import numpy.typing as npt
 
 from consent import DataCategory
 from scoring.contract import FEATURES, Feature
+from scoring.decisions import DEFAULT_CUT_OFF
+from scoring.errors import NoActiveModel
+from scoring.outcomes import REGIONS
+from scoring.scorecard import REQUIRED_CATEGORY, Scorecard
 
 from .errors import InvalidQuery
 from .loss import PrivacyLoss
 from .mechanisms import LossRequest, VectorNoise, composed_cost, make_vector_noise
+from .score_bands import SCORE, SCORE_BAND, band_codes, band_labels
 
-Statistic = Literal["count", "histogram", "sum", "mean"]
+Statistic = Literal["count", "histogram", "sum", "mean", "default_rate", "approval_rate"]
 Columns = Mapping[str, npt.NDArray[np.float64]]
 THIN_FILE = "thin_file"
+#: The region group key, and the outcome column of ``default_rate`` (neither a feature).
+REGION = "region"
+DEFAULTED = "defaulted"
 #: 95% intervals.
 ALPHA = 0.05
 
@@ -65,25 +86,50 @@ def bin_labels(feature: Feature) -> list[str]:
 def _axis(name: str) -> list[str]:
     if name == THIN_FILE:
         return ["false", "true"]
+    if name == REGION:
+        return list(REGIONS)
+    if name == SCORE_BAND:
+        return band_labels()
     if name not in FEATURES:
-        raise InvalidQuery(f"unknown group key {name!r}: use thin_file or a feature name")
+        raise InvalidQuery(
+            f"unknown group key {name!r}: use thin_file, region, score_band or a feature name"
+        )
     return bin_labels(FEATURES[name])
+
+
+def needs_model(statistic: str, group_by: Sequence[str]) -> bool:
+    """Whether a query scores its subjects (so needs the scorecard in force).
+
+    >>> needs_model("count", ["score_band"]), needs_model("count", ["thin_file"])
+    (True, False)
+    """
+    return statistic == "approval_rate" or SCORE_BAND in group_by
 
 
 @dataclass(frozen=True)
 class StatQuery:
-    """A statistics query: what, over which public keys, for how much loss."""
+    """A statistics query: what, over which public keys, for how much loss.
+
+    ``card`` is the scorecard in force, needed (and only then described) when the query
+    scores: grouped by ``score_band``, or an ``approval_rate`` at ``cut_off``.
+
+    Raises:
+        InvalidQuery: the query is not one Fairfile answers.
+        scoring.errors.NoActiveModel: it needs a scorecard and none is given.
+    """
 
     statistic: Statistic
     request: LossRequest
     feature: str | None = None
     group_by: tuple[str, ...] = ()
     clip: tuple[float, float] | None = None
+    card: Scorecard | None = field(default=None, repr=False)
+    cut_off: int | None = None
 
     def __post_init__(self) -> None:
         if self.statistic not in get_args(Statistic):
             raise InvalidQuery(f"unknown statistic {self.statistic!r}")
-        needs_feature = self.statistic != "count"
+        needs_feature = self.statistic not in {"count", "default_rate", "approval_rate"}
         if needs_feature != (self.feature is not None):
             raise InvalidQuery(
                 f"{self.statistic} {'needs' if needs_feature else 'takes no'} feature"
@@ -105,22 +151,68 @@ class StatQuery:
                 raise InvalidQuery(
                     f"clip must lie inside the feature's range [{spec.lower:g}, {spec.upper:g}]"
                 )
+        if self.cut_off is not None and self.statistic != "approval_rate":
+            raise InvalidQuery("cut_off applies to approval_rate only")
+        if self.statistic == "approval_rate" and SCORE_BAND in self.group_by:
+            raise InvalidQuery(
+                "an approval rate by score_band is fixed by the cut-off: ask for a count by "
+                "score_band instead"
+            )
+        if self.needs_score() and self.card is None:
+            raise NoActiveModel("score bands and approval rates need the scoring model in force")
+
+    @property
+    def threshold(self) -> int:
+        """The public cut-off of an approval rate (the decision policy's by default)."""
+        return DEFAULT_CUT_OFF if self.cut_off is None else self.cut_off
 
     def describe(self) -> dict[str, Any]:
-        """The query as canonical plain data (stored, fingerprinted, shown)."""
-        return {
+        """The query as canonical plain data (stored, fingerprinted, shown).
+
+        A query that scores names the model version (and an approval rate its cut-off):
+        the same words over another model are another question.
+        """
+        described: dict[str, Any] = {
             "statistic": self.statistic,
             "feature": self.feature,
             "group_by": list(self.group_by),
             "clip": list(self.clip) if self.clip else None,
             self.request.measure: str(self.request.amount),
         }
+        if self.card is not None and self.needs_score():
+            described["model_version"] = self.card.version
+        if self.statistic == "approval_rate":
+            described["cut_off"] = self.threshold
+        return described
 
     def categories(self) -> frozenset[DataCategory]:
-        """The data categories a subject must have shared for this query."""
+        """The data categories a subject must have shared for this query.
+
+        A query that scores needs ``bank_cashflow`` (the months of history every score
+        needs); the other categories a subject shared are read too and used, and those
+        they did not share score the neutral 0 (``dp.score_bands``).
+        """
         names = [*self.group_by, *([self.feature] if self.feature else [])]
-        cats = {DataCategory.BUREAU if n == THIN_FILE else FEATURES[n].category for n in names}
+        cats = {
+            DataCategory.BUREAU if n == THIN_FILE else FEATURES[n].category
+            for n in names
+            if n not in {REGION, SCORE_BAND}
+        }
+        if self.needs_score():
+            cats.add(REQUIRED_CATEGORY)
         return frozenset(cats or {DataCategory.BANK_CASHFLOW})
+
+    def needs_score(self) -> bool:
+        """Whether each subject is scored with the card in force."""
+        return needs_model(self.statistic, self.group_by)
+
+    def needs_region(self) -> bool:
+        """Whether the subjects' regions are read (grouped by region)."""
+        return REGION in self.group_by
+
+    def needs_outcome(self) -> bool:
+        """Whether the subjects' observed outcomes are read (a default rate)."""
+        return self.statistic == "default_rate"
 
     def axes(self) -> list[tuple[str, list[str]]]:
         """The public grid: each key with its labels (a histogram's feature last)."""
@@ -157,6 +249,12 @@ def plan(query: StatQuery) -> StatPlan:
     cells = math.prod(len(labels) for _, labels in query.axes())
     if query.statistic in {"count", "histogram"}:
         parts = {"count": make_vector_noise(cells=cells, sensitivity=1, request=query.request)}
+    elif query.statistic in {"default_rate", "approval_rate"}:
+        share = query.request.split(2)
+        parts = {
+            _numerator(query): make_vector_noise(cells=cells, sensitivity=1, request=share),
+            "count": make_vector_noise(cells=cells, sensitivity=1, request=share),
+        }
     else:
         spec = FEATURES[str(query.feature)]
         low, high = query.bounds()
@@ -167,6 +265,10 @@ def plan(query: StatQuery) -> StatPlan:
         if query.statistic == "mean":
             parts["count"] = make_vector_noise(cells=cells, sensitivity=1, request=share)
     return StatPlan(query, cells, parts, composed_cost(list(parts.values())))
+
+
+def _numerator(query: StatQuery) -> str:
+    return "approvals" if query.statistic == "approval_rate" else "defaults"
 
 
 def columns_of(facts: Sequence[Mapping[str, Any]]) -> dict[str, npt.NDArray[np.float64]]:
@@ -180,9 +282,13 @@ def columns_of(facts: Sequence[Mapping[str, Any]]) -> dict[str, npt.NDArray[np.f
 
 
 def codes(key: str, columns: Columns) -> npt.NDArray[np.int64]:
-    """Return each subject's public cell on one key (thin-file flag or a feature's bins)."""
+    """Return each subject's public cell on one key (a flag, a region, a band or a bin)."""
     if key == THIN_FILE:
         return np.isnan(columns["bureau_open_tradelines"]).astype(np.int64)
+    if key == REGION:
+        return columns[REGION].astype(np.int64)
+    if key == SCORE_BAND:
+        return band_codes(columns[SCORE])
     spec = FEATURES[key]
     values = columns[key]
     codes = np.searchsorted(np.asarray(spec.bins), values, side="right").astype(np.int64)
@@ -198,6 +304,23 @@ def tabulate(query: StatQuery, columns: Columns) -> dict[str, list[int]]:
     cells = math.prod(len(labels) for _, labels in query.axes())
     if query.statistic in {"count", "histogram"}:
         return {"count": np.bincount(cell, minlength=cells).tolist()}
+    if query.statistic == "default_rate":
+        defaulted = columns[DEFAULTED]
+        known = ~np.isnan(defaulted)
+        return {
+            "defaults": np.bincount(cell[known], weights=defaulted[known], minlength=cells)
+            .astype(np.int64)
+            .tolist(),
+            "count": np.bincount(cell[known], minlength=cells).tolist(),
+        }
+    if query.statistic == "approval_rate":
+        score = columns[SCORE]
+        scorable = ~np.isnan(score)
+        approved = scorable & (np.nan_to_num(score, nan=-math.inf) >= query.threshold)
+        return {
+            "approvals": np.bincount(cell[approved], minlength=cells).tolist(),
+            "count": np.bincount(cell[scorable], minlength=cells).tolist(),
+        }
     spec = FEATURES[str(query.feature)]
     values = columns[spec.name]
     held = ~np.isnan(values)
@@ -257,6 +380,8 @@ def release(stat_plan: StatPlan, exact: Mapping[str, Sequence[int]]) -> StatAnsw
             Cell(k, v * step, (v - a) * step, (v + a) * step)
             for k, v in zip(keys, noisy["sum"], strict=True)
         ]
+    elif query.statistic in {"default_rate", "approval_rate"}:
+        cells = _rates(stat_plan, keys, noisy)
     else:
         cells = _means(stat_plan, keys, noisy)
     return StatAnswer(query.describe(), tuple(cells), stat_plan.mechanism(), stat_plan.cost)
@@ -283,6 +408,25 @@ def _means(
             for c in (count - a_count, count + a_count)
         ]
         cells.append(Cell(key, value, max(low, min(corners)), min(high, max(corners))))
+    return cells
+
+
+def _rates(
+    stat_plan: StatPlan, keys: list[dict[str, str]], noisy: dict[str, list[int]]
+) -> list[Cell]:
+    # As for means: each count's interval at 97.5%, so both hold at once with >= 95%.
+    numerator = _numerator(stat_plan.query)
+    a_hit = stat_plan.parts[numerator].accuracy(ALPHA / 2)
+    a_count = stat_plan.parts["count"].accuracy(ALPHA / 2)
+    cells = []
+    for key, hits, count in zip(keys, noisy[numerator], noisy["count"], strict=True):
+        value = min(1.0, max(0.0, hits / count)) if count > 0 else 0.5
+        if count - a_count <= 0:
+            cells.append(Cell(key, value, 0.0, 1.0))
+            continue
+        low = max(0.0, (hits - a_hit) / (count + a_count))
+        high = min(1.0, (hits + a_hit) / (count - a_count))
+        cells.append(Cell(key, value, low, max(low, high)))
     return cells
 
 

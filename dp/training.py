@@ -26,7 +26,7 @@ import numpy.typing as npt
 from scoring.contract import FEATURE_NAMES, FEATURES
 
 from .loss import PrivacyLoss
-from .mechanisms import LossRequest, make_vector_noise
+from .mechanisms import LossRequest, VectorNoise, make_vector_noise
 from .statistics import bin_labels, codes
 
 Columns = Mapping[str, npt.NDArray[np.float64]]
@@ -84,6 +84,24 @@ def tables(columns: Columns, outcomes: Outcomes) -> list[int]:
     return out
 
 
+def table_cells() -> int:
+    """Return the number of cells of the concatenated (bin x outcome) tables."""
+    return sum(2 * len(bin_labels(FEATURES[name])) for name in FEATURE_NAMES)
+
+
+def training_noise(epsilon: float) -> VectorNoise:
+    """Return the training run's noise at pure ``epsilon``: its exact cost, before any data.
+
+    >>> training_noise(1.0).sensitivity == len(FEATURE_NAMES)
+    True
+    """
+    return make_vector_noise(
+        cells=table_cells(),
+        sensitivity=len(FEATURE_NAMES),
+        request=LossRequest.parse(epsilon=str(epsilon)),
+    )
+
+
 def train(
     columns: Columns,
     outcomes: Outcomes,
@@ -103,11 +121,7 @@ def train(
     if epsilon is None:
         noisy, cost, spent, mechanism = exact, PrivacyLoss.zero(), None, {"name": "none"}
     else:
-        noise = make_vector_noise(
-            cells=len(exact),
-            sensitivity=len(FEATURE_NAMES),
-            request=LossRequest.parse(epsilon=str(epsilon)),
-        )
+        noise = training_noise(epsilon)
         say(f"noise: {noise.mechanism}, scale {noise.scale:.4g}, {len(exact)} cells")
         noisy = noise.release(exact)
         cost, spent = noise.cost, noise.epsilon

@@ -2,8 +2,9 @@
 
 What lives here: the declaration of every model input (and the list of what is
 prohibited, with reasons), the feature extractor that turns bank statements into the
-contract's facts at the ingestion boundary, the table of each subject's facts, and later
-the additive points scorecard, decisions, reasons and recourse.
+contract's facts at the ingestion boundary, the table of each subject's facts, the
+additive points scorecard (``scorecard``, vectorised in ``batch``), principal reasons,
+recourse, the explanation document, and the sealed decisions and their human reviews.
 
 What it may import: the standard library, NumPy, Polars, SQLAlchemy, ``consent`` and
 ``store``. Never Flask and never ``service``.

@@ -59,3 +59,7 @@ class ContractViolation(ValueError):
     def problem_extensions(self) -> dict[str, Any]:
         """The offending fields as plain data, for an error response or a log."""
         return {"fields": [p.as_dict() for p in self.problems]}
+
+
+class NoActiveModel(Exception):
+    """No scoring model version is active, so nothing can be scored."""

@@ -8,7 +8,6 @@ from typing import Any
 
 from flask import Flask
 from flask_openapi3.models.info import Info
-from flask_openapi3.openapi import OpenAPI
 from sqlalchemy import Engine
 
 from store import head_revision, make_engine
@@ -18,11 +17,14 @@ from . import (
     auth,
     consents,
     contract,
+    decisions,
     erasure,
     errors,
     facts,
     health,
     keys,
+    lender,
+    limits,
     logs,
     rights,
     sessions,
@@ -30,6 +32,7 @@ from . import (
     transparency,
 )
 from .config import Settings, load_settings
+from .openapi import FairfileOpenAPI
 from .version import __version__
 
 
@@ -44,13 +47,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     engine_override = config.pop("engine", None) if config is not None else None
     settings = load_settings(config)
 
-    app = OpenAPI(
+    app = FairfileOpenAPI(
         __name__,
         info=Info(title="Fairfile sandbox API", version=__version__),
         instance_path=str(settings.instance_path.resolve()) if settings.instance_path else None,
         validation_error_status=422,
         validation_error_callback=errors.validation_problem,
-        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        security_schemes={
+            "bearer": {"type": "http", "scheme": "bearer", "description": "a person's token"},
+            "lenderKey": {"type": "http", "scheme": "bearer", "description": "a lender API key"},
+        },
         doc_prefix="/docs",
         doc_url="/openapi.json",
     )
@@ -70,6 +76,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     keys.init_app(app, settings, instance)
     sessions.init_app(app, engine_override or database_engine(settings, instance))
     logs.init_app(app)
+    limits.init_app(app, settings)
     auth.init_app(app)
     errors.init_app(app)
     app.register_blueprint(health.bp)
@@ -82,6 +89,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_api(erasure.bp)
     app.register_api(contract.bp)
     app.register_api(stats.bp)
+    app.register_api(decisions.bp)
+    app.register_api(lender.directory)
+    app.register_api(lender.bp)
     app.register_blueprint(transparency.well_known)
     app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
     return app

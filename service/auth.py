@@ -1,7 +1,9 @@
-"""Who is calling: a signed-in person, by bearer token (API) or session cookie (UI).
+"""Who is calling: a signed-in person (bearer token or session cookie), or a lender (API key).
 
 A person may act only on their own record. Asking about anybody else answers 404, exactly
-as for a person who does not exist, so nobody learns who is enrolled.
+as for a person who does not exist, so nobody learns who is enrolled. A lender calls with
+its API key and may see a person only while that person's ``share:<lender>`` consent is
+active; otherwise 404 too, so a lender never learns whether somebody exists.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
-from consent import signin
+from consent import gate, signin
+from consent.lenders import LenderKey, Scope, authenticate_key, require_scope
+from consent.purposes import Purpose, PurposeKind
+from store.db import WRITE
 
 from .sessions import db
 
@@ -28,6 +33,12 @@ class SignInRequired(HTTPException):
     def get_headers(self, *args: object, **kwargs: object) -> list[tuple[str, str]]:
         """Say how to authenticate."""
         return [("WWW-Authenticate", 'Bearer realm="fairfile"')]
+
+
+class LenderKeyRequired(SignInRequired):
+    """No valid lender API key came with the request (401)."""
+
+    description = "Send a lender API key: `Authorization: Bearer ffk_...`."
 
 
 class NotFoundHere(HTTPException):
@@ -85,27 +96,84 @@ def self_service(view: V) -> V:
     return view
 
 
-def gated(*, example_query: dict[str, str] | None = None) -> Callable[[V], V]:
+def gated(
+    *, example_query: dict[str, str] | None = None, example_body: dict[str, Any] | None = None
+) -> Callable[[V], V]:
     """Mark a route that reads a person's data for a purpose: it passes ``consent.gate``.
 
     The route test calls it with every consent withdrawn and requires a refusal without
-    data; ``example_query`` is the query string it calls it with.
+    data; ``example_query`` is the query string it calls it with, and ``example_body`` the
+    JSON body (for a route that takes one).
     """
 
     def mark(view: V) -> V:
         view.fairfile_access = "gated"  # type: ignore[attr-defined]
         view.fairfile_example_query = example_query or {}  # type: ignore[attr-defined]
+        view.fairfile_example_body = example_body  # type: ignore[attr-defined]
         return view
 
     return mark
 
 
+def lender(scope: Scope | None) -> Callable[[V], V]:
+    """Mark a lender's route: it needs a lender API key carrying ``scope`` (None: any key).
+
+    A lender route that names a person answers 404 unless that person's
+    ``share:<lender>`` consent is active; ``tests/test_route_access.py`` checks every route
+    under ``/v1/lender``.
+    """
+
+    def mark(view: V) -> V:
+        view.fairfile_access = "lender"  # type: ignore[attr-defined]
+        view.fairfile_scope = scope  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def calling_lender() -> LenderKey:
+    """Return the key of the lender calling a lender route (set before the view runs)."""
+    key: LenderKey = g.lender_key
+    return key
+
+
+def lender_key_of_request() -> LenderKey | None:
+    """Return the active lender key the request carries, if any (looked up once)."""
+    if "lender_key" not in g:
+        session = db()
+        if request.method == "GET":
+            # a lender's read appends to the transparency log: begin ready to write
+            session.connection(execution_options=WRITE)
+        token = bearer_token()
+        g.lender_key = authenticate_key(session, token=token) if token is not None else None
+    key: LenderKey | None = g.lender_key
+    return key
+
+
+def _require_lender(scope: Scope | None) -> None:
+    session = db()
+    key = lender_key_of_request()
+    if key is None:
+        raise LenderKeyRequired()
+    if scope is not None:
+        require_scope(key, scope)
+    subject_id = (request.view_args or {}).get("subject_id")
+    if subject_id is not None:
+        share = Purpose(PurposeKind.SHARE, key.lender_id)
+        if gate.active_consent(session, subject_id=str(subject_id), purpose=share) is None:
+            raise NotFoundHere()
+
+
 def _enforce_marks() -> None:
     # Runs before request validation: a route marked self-service or gated names a person,
-    # and only that person, signed in, may call it (401 for nobody, 404 for anybody else).
+    # and only that person, signed in, may call it (401 for nobody, 404 for anybody else);
+    # a lender route needs a key with its scope, and a person who shares with the lender.
     view = current_app.view_functions.get(request.endpoint or "")
-    if getattr(view, "fairfile_access", None) in {"self", "gated"}:
+    access = getattr(view, "fairfile_access", None)
+    if access in {"self", "gated"}:
         require_self(str((request.view_args or {}).get("subject_id", "")))
+    elif access == "lender":
+        _require_lender(view.fairfile_scope)  # type: ignore[union-attr]
 
 
 def init_app(app: Flask) -> None:

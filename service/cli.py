@@ -15,10 +15,13 @@ from store import upgrade as upgrade_schema
 
 from .app import create_app
 from .commands.audit import audit
+from .commands.demo import demo
 from .commands.disputes import disputes
 from .commands.keys import keys
+from .commands.lenders import lenders
 from .commands.model import model
 from .commands.receipts import receipts
+from .commands.reviews import reviews
 from .commands.synth import synth
 from .sessions import session_factory
 
@@ -39,6 +42,9 @@ main.add_command(keys)
 main.add_command(synth)
 main.add_command(model)
 main.add_command(disputes)
+main.add_command(reviews)
+main.add_command(lenders)
+main.add_command(demo)
 
 
 @main.group()
@@ -72,13 +78,21 @@ def db_status() -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--workers", default=2, show_default=True, type=int)
+@click.option(
+    "--workers",
+    type=int,
+    default=None,
+    help="Processes (default: 1 on SQLite, whose writes serialise anyway; 2 otherwise).",
+)
 @click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
-def serve_command(host: str, port: int, workers: int, threads: int) -> None:
+def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the API and UI with gunicorn."""
     from .serve import serve
 
+    if workers is None:
+        sqlite = session_factory().kw["bind"].dialect.name == "sqlite"
+        workers = 1 if sqlite else 2
     base = f"http://{host}:{port}"
     click.echo(
         f"Fairfile is starting on {base}\n"

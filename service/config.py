@@ -41,6 +41,12 @@ class Settings(BaseModel):
     privacy_budget_rho: str = "2"
     #: The delta at which budgets and costs are also reported as (epsilon, delta).
     privacy_delta: float = Field(default=1e-6, gt=0, lt=1)
+    #: Requests per lender API key on lender routes, in Flask-Limiter's notation.
+    rate_limit_lender: str = "600/minute"
+    #: Requests per client address everywhere else (and for a lender route without a key).
+    rate_limit_per_ip: str = "3000/minute"
+    #: Where the counts live: ``memory://`` (per process), ``redis://...``, ``memcached://...``.
+    rate_limit_storage_uri: str = "memory://"
 
     @property
     def is_production(self) -> bool:

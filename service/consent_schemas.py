@@ -131,26 +131,30 @@ class ChangeOut(BaseModel):
     log_entry_id: int
 
 
+#: The largest log position or tree size (the log's ids are 32-bit integers on PostgreSQL).
+MAX_LOG_INDEX = 2**31 - 1
+
+
 class TreeSizeQuery(Strict):
     """A tree size (default: the newest signed head)."""
 
-    tree_size: int | None = Field(default=None, ge=1)
+    tree_size: int | None = Field(default=None, ge=1, le=MAX_LOG_INDEX)
 
 
 class EntryPath(Strict):
     """A log entry."""
 
-    entry_id: int = Field(ge=1)
+    entry_id: int = Field(ge=1, le=MAX_LOG_INDEX)
 
 
 class ConsistencyQuery(Strict):
     """Two tree sizes to prove consistent."""
 
-    first: int = Field(ge=0)
-    second: int = Field(ge=0)
+    first: int = Field(ge=0, le=MAX_LOG_INDEX)
+    second: int = Field(ge=0, le=MAX_LOG_INDEX)
 
 
 class TreeSizePath(Strict):
     """A tree size in the path."""
 
-    tree_size: int = Field(ge=0)
+    tree_size: int = Field(ge=0, le=MAX_LOG_INDEX)

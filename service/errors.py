@@ -18,10 +18,15 @@ from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 
 from consent import errors as consent_errors
-from consent import transparency
+from consent import lenders, transparency
 from dp import BudgetExhausted, InvalidQuery
 from scoring import ContractViolation
+from scoring.decisions import DecisionNotFound
 from scoring.disputes import DisputeError
+from scoring.errors import NoActiveModel
+from scoring.lending import IdempotencyConflict
+from scoring.recourse import RecourseBug
+from scoring.reviews import ReviewError
 from store import vault
 
 PROBLEM_JSON = "application/problem+json"
@@ -52,6 +57,23 @@ MALFORMED_JSON = ProblemType(
     "The body could not be parsed as JSON. Nothing was changed.",
 )
 
+NOT_FOUND = ProblemType(
+    "not-found",
+    "Not found",
+    404,
+    "There is no such resource for you. Fairfile answers the same whether it does not "
+    "exist or belongs to someone else.",
+)
+
+RATE_LIMITED = ProblemType(
+    "rate-limited",
+    "Too many requests",
+    429,
+    "The key (or, without a key, the address) made more requests than its limit allows. "
+    "`Retry-After` says how many seconds to wait; the `X-RateLimit-*` headers of every "
+    "answer show the limit, what remains and when it resets.",
+)
+
 #: Domain exception -> problem type: the one table that turns domain errors into HTTP.
 DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
     consent_errors.ConsentMissing: ProblemType(
@@ -62,12 +84,28 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         "purpose over every data category the request needs. `purpose` and "
         "`missing_categories` say what is missing. Nothing was read.",
     ),
-    consent_errors.ConsentNotFound: ProblemType(
-        "not-found",
-        "Not found",
-        404,
-        "There is no such resource for you. Fairfile answers the same whether it does not "
-        "exist or belongs to someone else.",
+    consent_errors.ConsentNotFound: NOT_FOUND,
+    DecisionNotFound: NOT_FOUND,
+    NoActiveModel: ProblemType(
+        "no-active-model",
+        "No scoring model is active",
+        503,
+        "Nothing can be scored until an operator trains and activates a model version "
+        "(`fairfile model train`). Nothing was read.",
+    ),
+    ReviewError: ProblemType(
+        "review-conflict",
+        "The review does not fit its current state",
+        409,
+        "A decision has at most one open review at a time; a review is resolved once. "
+        "`GET /v1/subjects/{id}/decisions/{decision_id}` lists its reviews.",
+    ),
+    RecourseBug: ProblemType(
+        "internal-invariant",
+        "An internal check failed",
+        500,
+        "A recourse did not pass its own re-scoring proof. This is a bug on our side; "
+        "nothing was stored.",
     ),
     transparency.ProofUnavailable: ProblemType(
         "proof-unavailable",
@@ -128,6 +166,23 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         422,
         "A share names a lender that does not exist. `GET /v1/lenders` lists them.",
     ),
+    lenders.ScopeMissing: ProblemType(
+        "scope-missing",
+        "The API key lacks the scope this call needs",
+        403,
+        "The key is valid but was not given the scope this endpoint requires "
+        "(`required_scope`). Ask the operator for a key with it "
+        "(`fairfile lenders create NAME --scope ...`).",
+    ),
+    IdempotencyConflict: ProblemType(
+        "idempotency-conflict",
+        "The Idempotency-Key does not match its first use",
+        409,
+        "The key was already used for a different request (another person, cut-off or "
+        "refer band), or the first request with it is still in flight. A retry of the same "
+        "request with the same key returns the decision already made; a new request needs "
+        "a new key.",
+    ),
     BudgetExhausted: ProblemType(
         "budget-exhausted",
         "The privacy budget does not allow this release",
@@ -167,7 +222,7 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
 
 #: Every documented problem type, by slug (served at ``/problems/<slug>``).
 CATALOGUE: dict[str, ProblemType] = {
-    p.slug: p for p in (VALIDATION, MALFORMED_JSON, *DOMAIN_PROBLEMS.values())
+    p.slug: p for p in (VALIDATION, MALFORMED_JSON, RATE_LIMITED, *DOMAIN_PROBLEMS.values())
 }
 
 

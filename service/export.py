@@ -23,6 +23,7 @@ from consent import lifecycle, transparency
 from consent.lifecycle import ConsentKeys
 from consent.models import Consent, ConsentEvent, Enrolment
 from scoring.contract import CONTRACT
+from scoring.decisions import decisions_of, open_decision
 from scoring.disputes import (
     FactDispute,
     disputed_features,
@@ -31,6 +32,7 @@ from scoring.disputes import (
     statement_of,
 )
 from scoring.models import get_facts, recorded_at
+from scoring.reviews import review_out, reviews_of
 from store import Subject
 from store.vault import Vault
 from synthetic.models import protected_group
@@ -152,6 +154,21 @@ def _disputes(ctx: ExportContext) -> list[dict[str, Any]]:
     ]
 
 
+def _decisions(ctx: ExportContext) -> list[dict[str, Any]]:
+    out = []
+    for row in decisions_of(ctx.session, ctx.subject_id):
+        payload = open_decision(ctx.session, vault=ctx.vault, decision=row)
+        out.append({"id": row.id, "created_at": row.created_at.isoformat(), **payload})
+    return out
+
+
+def _reviews(ctx: ExportContext) -> list[dict[str, Any]]:
+    return [
+        review_out(ctx.session, vault=ctx.vault, review=r)
+        for r in reviews_of(ctx.session, subject_id=ctx.subject_id)
+    ]
+
+
 def _consent(ctx: ExportContext, consent: Consent) -> dict[str, Any]:
     out = ConsentOut(
         id=consent.id,
@@ -239,6 +256,19 @@ SECTIONS: tuple[Section, ...] = (
     ),
     Section("disputes", "Disputes", "Facts you disputed, your statements, outcomes.", _disputes),
     Section(
+        "decisions",
+        "Scores, decisions and explanations",
+        "Every score and decision made about you, with the inputs used, the consent that "
+        "allowed them and the signed explanation exactly as issued.",
+        _decisions,
+    ),
+    Section(
+        "reviews",
+        "Human reviews",
+        "Every review of a decision you asked for, your statement and the reviewer's outcome.",
+        _reviews,
+    ),
+    Section(
         "consents",
         "Consents",
         "Every consent you gave, its state now and every change to it.",
@@ -269,10 +299,6 @@ SECTIONS: tuple[Section, ...] = (
 #: What Fairfile does not hold about anyone (yet); a capability that starts holding one of
 #: these adds a section above and removes its line here.
 NOT_HELD: tuple[NotHeld, ...] = (
-    NotHeld("scores", "No score has been computed about you: scoring is not built yet."),
-    NotHeld("decisions", "No credit decision has been made about you."),
-    NotHeld("explanations", "No explanation exists because no decision does."),
-    NotHeld("reviews", "No human review of a decision exists because no decision does."),
     NotHeld(
         "identity",
         "Fairfile never holds your name, address, contact details or any identifier other "

@@ -5,12 +5,17 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 # Each import registers its package's tables on Base.metadata.
+import consent.lenders
 import consent.models
 import consent.signin
 import consent.transparency  # noqa: F401
 import dp.models  # noqa: F401
+import scoring.decisions
 import scoring.disputes
-import scoring.models  # noqa: F401
+import scoring.lending
+import scoring.models
+import scoring.outcomes
+import scoring.reviews  # noqa: F401
 import store.models
 import store.vault  # noqa: F401
 import synthetic.models  # noqa: F401

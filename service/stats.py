@@ -1,15 +1,20 @@
 """DP statistics: ``POST /v1/statistics`` releases one, ``GET /v1/statistics/releases`` lists.
 
-Who may call: for now anyone using the sandbox (lender API keys come later); the caller
-names itself in ``actor``, which is recorded with the release and in every access-log
-entry. A release is a ``POST`` because it spends privacy budget. The charge is committed
-in its own transaction before any noise is drawn (never refunded), then the facts are read
-through the consent gate in the request's transaction.
+Who may call: anyone using the sandbox, naming itself in ``actor``, which is recorded with
+the release and in every access-log entry; a lender calls ``POST /v1/lender/statistics``
+with its key instead (``service/lender.py``), recorded as ``lender:<id>``. A release is a
+``POST`` because it spends privacy budget. The charge is committed in its own transaction
+before any noise is drawn (never refunded), then the facts are read through the consent
+gate in the request's transaction.
+
+A query by ``score_band`` or an ``approval_rate`` is scored with the model in force
+(``card_in_force``): with none active it answers ``503 no-active-model`` before anything
+is charged or read.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from flask import Response, current_app, jsonify
 from flask_openapi3.blueprint import APIBlueprint
@@ -20,11 +25,13 @@ from sqlalchemy import select
 from dp import LossRequest, PrivacyLoss
 from dp.models import Release
 from dp.releases import reserve_statistic, run_statistic
-from dp.statistics import StatQuery
+from dp.statistics import StatQuery, needs_model
+from scoring.decisions import DEFAULT_CUT_OFF
 from store.db import WRITE
 
 from .config import Settings
 from .consent_schemas import Strict
+from .decisions import card_in_force
 from .keys import consent_keys, vault
 from .sessions import db, session_factory
 
@@ -38,15 +45,30 @@ bp = APIBlueprint(
 Amount = Annotated[str, Field(max_length=32, pattern=r"^[0-9]+(\.[0-9]+)?(/[0-9]+)?$")]
 
 
-class StatisticIn(Strict):
+class StatisticQueryIn(Strict):
     """A statistic over the people who granted `statistics`, grouped by public keys."""
 
-    statistic: Literal["count", "histogram", "sum", "mean"]
+    statistic: Literal["count", "histogram", "sum", "mean", "default_rate", "approval_rate"]
     feature: str | None = Field(default=None, max_length=48)
-    group_by: list[str] = Field(default_factory=list, max_length=2)
+    group_by: list[str] = Field(
+        default_factory=list,
+        max_length=2,
+        description="Public keys: thin_file, region, score_band or a feature's bins.",
+    )
     clip: tuple[float, float] | None = None
+    cut_off: int | None = Field(
+        default=None,
+        ge=0,
+        le=2_000,
+        description=f"approval_rate only: the public cut-off (default {DEFAULT_CUT_OFF}).",
+    )
     epsilon: Amount | None = Field(default=None, description="Pure DP (discrete Laplace).")
     rho: Amount | None = Field(default=None, description="zCDP (discrete Gaussian).")
+
+
+class StatisticIn(StatisticQueryIn):
+    """A statistic, and who asks for it (recorded with the release)."""
+
     actor: str = Field(default="sandbox", max_length=48, pattern=r"^[a-z0-9:._-]+$")
 
 
@@ -76,20 +98,31 @@ def _loss(loss: PrivacyLoss, delta: float) -> dict[str, object]:
 @bp.post("/statistics")
 def release_statistic(body: StatisticIn) -> tuple[Response, int]:
     """Release a DP statistic: value, 95% interval, cost and remaining budget per answer."""
+    answer, status = release(body, actor=body.actor)
+    return jsonify(answer), status
+
+
+def release(body: StatisticQueryIn, *, actor: str) -> tuple[dict[str, Any], int]:
+    """Charge the budget, then release the statistic; return the answer and its status.
+
+    Raises:
+        scoring.errors.NoActiveModel: the query scores and no model is active.
+    """
+    card = card_in_force()[0] if needs_model(body.statistic, body.group_by) else None
     query = StatQuery(
         statistic=body.statistic,
         request=LossRequest.parse(epsilon=body.epsilon, rho=body.rho),
         feature=body.feature,
         group_by=tuple(body.group_by),
         clip=body.clip,
+        card=card,
+        cut_off=body.cut_off,
     )
     limit, delta = budget()
     with session_factory()() as charging, charging.begin():
         charging.connection(execution_options=WRITE)
-        reserved = reserve_statistic(charging, query=query, budget=limit, actor=body.actor)
-    result = run_statistic(
-        db(), reserved=reserved, keys=consent_keys(), vault=vault(), actor=body.actor
-    )
+        reserved = reserve_statistic(charging, query=query, budget=limit, actor=actor)
+    result = run_statistic(db(), reserved=reserved, keys=consent_keys(), vault=vault(), actor=actor)
     status = 200 if reserved.stored is not None else 201
     answer = {
         **result,
@@ -98,7 +131,7 @@ def release_statistic(body: StatisticIn) -> tuple[Response, int]:
         "cost": _loss(reserved.cost, delta),
         "remaining": _loss(reserved.remaining, delta),
     }
-    return jsonify(answer), status
+    return answer, status
 
 
 @bp.get("/statistics/releases")

@@ -40,7 +40,7 @@ def load_or_create_dev_key(path: Path, *, nbytes: int = 32) -> str:
         handle.write(key + "\n")
     log.warning(
         "DEVELOPMENT KEY GENERATED at %s: fine for a local sandbox, never for real use; "
-        "set FAIRFILE_SECRET_KEY and FAIRFILE_MASTER_KEY in production",
+        "configure every key from the environment in production (docs/operations.md)",
         path,
     )
     return key

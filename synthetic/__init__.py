@@ -2,16 +2,19 @@
 
 What lives here: the feature-level and statement-level generators, the documented latent
 model that gives every synthetic subject a true default probability, population files,
-seeding the sandbox database, and the audit-only table of the synthetic protected
-attribute. No real person's data ever enters Fairfile.
+seeding the sandbox database, the simulated consent choices of synthetic people, and the
+audit-only table of the synthetic protected attribute. No real person's data ever enters Fairfile.
 
 What it may import: the standard library, NumPy, Polars, SQLAlchemy, ``scoring`` (for the
 feature contract and the extractor), ``consent`` and ``store``. Never Flask and never
 ``service``.
 """
 
+from .choices import Choices as Choices
+from .choices import simulate_choices as simulate_choices
 from .files import read_features as read_features
 from .files import read_manifest as read_manifest
+from .files import read_outcomes as read_outcomes
 from .files import read_protected as read_protected
 from .files import write_population as write_population
 from .population import AS_OF as AS_OF

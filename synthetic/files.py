@@ -25,7 +25,7 @@ import polars as pl
 
 from scoring import check_columns, check_facts_frame
 
-from .population import Population
+from .population import Population, outcomes_frame
 
 FORMAT = "fairfile-population/1"
 PROTECTED_FILE = Path("audit") / "protected.parquet"
@@ -87,4 +87,11 @@ def read_protected(folder: Path) -> pl.DataFrame:
     check_columns(frame.columns, expected=PROTECTED_COLUMNS, source="audit dataset")
     return frame.select(
         pl.col("subject_id").cast(pl.Int64), pl.col("protected_group").cast(pl.String)
+    )
+
+
+def read_outcomes(folder: Path) -> pl.DataFrame:
+    """Read each subject's drawn outcome and region (``subject_id, defaulted, region``)."""
+    return outcomes_frame(
+        pl.read_parquet(folder / "subjects.parquet"), pl.read_parquet(folder / "truth.parquet")
     )

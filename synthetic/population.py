@@ -64,6 +64,21 @@ class Population:
         """The number of subjects."""
         return self.features.height
 
+    def outcomes(self) -> pl.DataFrame:
+        """Return ``subject_id``, the drawn 12-month outcome ``defaulted`` and ``region``."""
+        return outcomes_frame(self.subjects, self.truth)
+
+
+def outcomes_frame(subjects: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    """Join each subject's drawn outcome (``defaulted``) and coarse ``region``."""
+    return truth.select(
+        pl.col("subject_id").cast(pl.Int64), pl.col("defaulted").cast(pl.Boolean)
+    ).join(
+        subjects.select(pl.col("subject_id").cast(pl.Int64), pl.col("region").cast(pl.String)),
+        on="subject_id",
+        how="left",
+    )
+
 
 @dataclass
 class _Chunk:

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-#: Coarse regions (the four US Census regions) and their shares of the population.
-REGIONS: tuple[str, ...] = ("northeast", "midwest", "south", "west")
+from scoring.outcomes import REGIONS as _DECLARED_REGIONS
+
+#: Coarse regions (the four US Census regions, declared with the sealed region table as
+#: public statistics group keys) and their shares of the population.
+REGIONS: tuple[str, ...] = _DECLARED_REGIONS
 REGION_SHARES: tuple[float, ...] = (0.17, 0.21, 0.38, 0.24)
 #: Employment patterns.
 EMPLOYMENT: tuple[str, ...] = ("salaried", "gig", "irregular")

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
+from scoring.metrics import auc as auc
+
 from .latent import sigmoid
 
 Float = npt.NDArray[np.float64]
@@ -76,26 +78,6 @@ def log_odds_from_facts(facts: Mapping[str, Float], *, intercept: float = INTERC
 def default_probability(log_odds: Float, unobserved: Float) -> Float:
     """Return ``sigmoid(log_odds + SIGMA_UNOBSERVED * unobserved)``."""
     return sigmoid(log_odds + SIGMA_UNOBSERVED * unobserved)
-
-
-def auc(score: Float, outcome: Mask) -> float:
-    """Return the AUC of ``score`` for ``outcome`` (ties count a half).
-
-    >>> auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([False, False, True, True]))
-    0.75
-    """
-    positives = int(outcome.sum())
-    negatives = outcome.size - positives
-    if positives == 0 or negatives == 0:
-        raise ValueError("the AUC needs both outcomes")
-    order = np.argsort(score, kind="stable")
-    ordered = score[order]
-    ranks = np.empty(score.size, dtype=np.float64)
-    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
-    ends = np.r_[starts[1:], score.size]
-    ranks[order] = np.repeat((starts + ends + 1) / 2.0, ends - starts)
-    total = ranks[outcome].sum() - positives * (positives + 1) / 2.0
-    return float(total / (positives * negatives))
 
 
 def expected_auc(score: Float, probability: Float) -> float:

@@ -74,9 +74,9 @@ def _step(engine, keys, subject_id, rng, done):
                         consent_id=consent.id,
                         channel="api",
                     )
-            done.append(change.event.receipt_id)
         except ConsentConflict:
-            pass  # refused because of the state or a race: nothing was written
+            return  # refused because of the state or a race: nothing was written
+        done.append(change.event.receipt_id)
 
 
 def test_concurrent_changes_never_lose_or_double_an_event(engine, keys, committed_person):

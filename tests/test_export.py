@@ -211,9 +211,9 @@ def test_a_person_with_nothing_held_gets_an_export_that_says_so(app, client):
     document = _export(client, subject_id, headers).json
     assert document["facts"] is None
     assert document["audit_protected_attribute"] is None
-    for name in ("consents", "receipts", "disputes", "access_log"):
+    for name in ("consents", "receipts", "disputes", "decisions", "reviews", "access_log"):
         assert document[name] == [], name
     page = _export(client, subject_id, headers, ".html").get_data(as_text=True)
-    # facts, disputes, consents, receipts, protected attribute; the access log now holds
-    # the JSON export just made.
-    assert page.count("Nothing is held.") == 5
+    # facts, disputes, decisions, reviews, consents, receipts, protected attribute; the
+    # access log now holds the JSON export just made.
+    assert page.count("Nothing is held.") == 7

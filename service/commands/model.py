@@ -1,16 +1,27 @@
 """``fairfile model``: train the scoring model under DP, list versions, activate one.
 
+``fairfile model train --epsilon E`` trains from the database: the current ``training``
+snapshot is charged first (``dp.training_data``), then each member's sealed facts and
+observed outcome are read through the consent gate (one access-log entry per person per
+run). Its holdout metrics are **measured on a synthetic holdout**: a fresh population
+drawn from the same generator (``HOLDOUT_SEED``), never in the database and never
+consenting to anything, scored against its synthetic truth. A holdout of real consenting
+people would have to be either charged (a DP evaluation) or kept out of training; the
+sandbox has a generator, so it uses it, and the card says so.
+
 ``fairfile model train --epsilon E --data DIR`` trains from a synthetic population folder
 written by ``fairfile synth generate`` (facts and outcomes): those synthetic people are
 not in the database and never consented to anything, so the run is recorded in the ledger
-with an empty snapshot and the model card says where the data came from. Training from the
-database's consenting subjects needs their outcomes, which the sandbox does not store yet.
+with an empty snapshot and the model card says where the data came from.
+
+``--if-none`` does nothing when a version is active (``make run`` trains a first model).
 """
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import numpy as np
@@ -18,10 +29,28 @@ import polars as pl
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from dp.errors import LedgerBug
+from dp.statistics import bin_labels
+from scoring.contract import FEATURE_NAMES, FEATURES
+from scoring.metrics import deployed_metrics
+from scoring.scorecard import Scorecard as DeployedCard
 from store.db import WRITE
 
+from ..keys import consent_keys, vault
 from ..sessions import session_factory
 from ..stats import budget
+
+if TYPE_CHECKING:
+    from dp.training import Trained
+
+ACTOR = "system:model-train"
+#: The fresh synthetic holdout population: its size and its generator seed.
+HOLDOUT_SUBJECTS = 20_000
+HOLDOUT_SEED = 9_001
+HOLDOUT_SOURCE = (
+    f"measured on a synthetic holdout: a fresh population from the same generator (seed "
+    f"{HOLDOUT_SEED}), not in the database, scored against its synthetic truth; no budget spent"
+)
 
 
 @click.group("model")
@@ -34,17 +63,107 @@ def model() -> None:
 @click.option(
     "--data",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    required=True,
-    help="A population folder written by `fairfile synth generate`.",
+    help="A population folder written by `fairfile synth generate` (default: the database's "
+    "training snapshot).",
 )
-@click.option("--holdout", type=click.FloatRange(0.05, 0.5), default=0.2, show_default=True)
+@click.option(
+    "--holdout",
+    type=click.FloatRange(0.05, 0.5),
+    default=0.2,
+    show_default=True,
+    help="With --data: the share of the folder held out.",
+)
+@click.option(
+    "--holdout-subjects",
+    type=click.IntRange(100, 1_000_000),
+    default=HOLDOUT_SUBJECTS,
+    show_default=True,
+    help="Without --data: the size of the fresh synthetic holdout population.",
+)
 @click.option("--activate/--no-activate", default=True, show_default=True)
+@click.option("--if-none", is_flag=True, help="Do nothing if a model version is active.")
 @with_appcontext
-def train_command(epsilon: float, data: Path, holdout: float, activate: bool) -> None:
-    """Fit the scorecard from DP (bin x outcome) count tables at pure EPSILON."""
+def train_command(
+    epsilon: float,
+    data: Path | None,
+    holdout: float,
+    holdout_subjects: int,
+    activate: bool,
+    if_none: bool,
+) -> None:
+    """Fit the scorecard from DP (bin x outcome) count tables at pure EPSILON.
+
+    Without --data: from the current training snapshot (everyone whose training consent
+    covers every model category), read through the consent gate and charged to them.
+    """
+    from dp.versions import active_version
+
+    if if_none:
+        with session_factory()() as session:
+            found = active_version(session)
+        if found is not None:
+            click.echo(f"model version {found.version} is active; nothing trained (--if-none)")
+            return
+    if data is None:
+        _train_from_snapshot(epsilon, holdout_subjects, activate)
+    else:
+        _train_from_folder(epsilon, data, holdout, activate)
+
+
+def _train_from_snapshot(epsilon: float, holdout_subjects: int, activate: bool) -> None:
+    from dp.training import train
+    from dp.training_data import read_training_data, reserve_training_snapshot
+    from dp.versions import save_version
+
+    started = time.perf_counter()
+    limit, delta = budget()
+    query = {"epsilon": str(epsilon), "holdout_subjects": holdout_subjects}
+    with session_factory()() as session, session.begin():
+        session.connection(execution_options=WRITE)
+        snapshot = reserve_training_snapshot(
+            session, epsilon=epsilon, budget=limit, actor=ACTOR, query=query
+        )
+    release_id = snapshot.reservation.release_id
+    click.echo(
+        f"training snapshot: {len(snapshot.members)} subjects charged rho "
+        f"{snapshot.reservation.cost.decimal()} (release {release_id})"
+    )
+    with session_factory()() as session, session.begin():
+        session.connection(execution_options=WRITE)
+        read = read_training_data(
+            session,
+            members=snapshot.members,
+            keys=consent_keys(),
+            vault=vault(),
+            actor=ACTOR,
+            release_id=release_id,
+        )
+        click.echo(
+            f"read {read.read} subjects through the gate ({read.skipped_withdrawn} withdrew "
+            f"since the snapshot, {read.skipped_no_outcome} without an outcome)"
+        )
+        trained = train(read.columns, read.outcomes, epsilon=epsilon, progress=click.echo)
+        if trained.cost != snapshot.reservation.cost:
+            raise LedgerBug("the training run's cost differs from what was charged")
+        measured = _synthetic_holdout(trained, holdout_subjects)
+        holdout_auc = measured["auc"]
+        card = {
+            **_card(trained, delta),
+            "data": "the training snapshot: synthetic subjects whose training consent "
+            "covered every model category, read through the consent gate",
+            "snapshot_members": len(snapshot.members),
+            "holdout": {"subjects": holdout_subjects, "source": HOLDOUT_SOURCE, **measured},
+        }
+        version = save_version(
+            session, release_id=release_id, trained=trained, card=card, activate=activate
+        )
+    _say_version(version.version, activate, holdout_auc, trained, started)
+
+
+def _train_from_folder(epsilon: float, data: Path, holdout: float, activate: bool) -> None:
     from dp.training import train
     from dp.versions import reserve_training, save_version
-    from synthetic import auc, read_features
+    from synthetic import read_features
 
     started = time.perf_counter()
     click.echo(f"reading {data}")
@@ -75,17 +194,12 @@ def train_command(epsilon: float, data: Path, holdout: float, activate: bool) ->
             query=query,
             mechanism=trained.mechanism,
         )
-    holdout_auc = auc(trained.scorecard.score(held), np.asarray(outcomes[cut:], dtype=bool))
+    measured = deployed_metrics(_deployed(trained), held, np.asarray(outcomes[cut:], dtype=bool))
+    holdout_auc = measured["auc"]
     card = {
-        "method": "weight of evidence from DP (public bin x outcome) count tables (ADR 0010)",
+        **_card(trained, delta),
         "data": f"synthetic population file {data} (outside the consent gate: no real people)",
-        "features": list(trained.scorecard.points),
-        "epsilon": trained.epsilon,
-        "cost_rho": trained.cost.decimal(),
-        "epsilon_at_delta": {"delta": delta, "epsilon": trained.cost.epsilon_at(delta)},
-        "noisy_training_size": trained.noisy_size,
-        "holdout": {"subjects": frame.height - cut, "auc": holdout_auc},
-        "mechanism": trained.mechanism,
+        "holdout": {"subjects": frame.height - cut, **measured},
     }
     with session_factory()() as session, session.begin():
         session.connection(execution_options=WRITE)
@@ -96,8 +210,48 @@ def train_command(epsilon: float, data: Path, holdout: float, activate: bool) ->
             card=card,
             activate=activate,
         )
+    _say_version(version.version, activate, holdout_auc, trained, started)
+
+
+def _card(trained: Trained, delta: float) -> dict[str, Any]:
+    return {
+        "method": "weight of evidence from DP (public bin x outcome) count tables (ADR 0010)",
+        "features": list(trained.scorecard.points),
+        "bins": {name: bin_labels(FEATURES[name]) for name in trained.scorecard.points},
+        "epsilon": trained.epsilon,
+        "cost_rho": trained.cost.decimal(),
+        "epsilon_at_delta": {"delta": delta, "epsilon": trained.cost.epsilon_at(delta)},
+        "noisy_training_size": trained.noisy_size,
+        "mechanism": trained.mechanism,
+    }
+
+
+def _deployed(trained: Trained) -> DeployedCard:
+    return DeployedCard.from_model(version=0, points=trained.scorecard.as_dict())
+
+
+def _synthetic_holdout(trained: Trained, subjects: int) -> dict[str, Any]:
+    """AUC and calibration of the points as deployed, on a fresh synthetic population.
+
+    Synthetic truth, so no budget is spent and nobody real is read.
+    """
+    from synthetic import generate
+
+    population = generate(subjects, seed=HOLDOUT_SEED)
+    frame = population.features.join(
+        population.truth.select("subject_id", "defaulted"), on="subject_id"
+    )
+    columns = {
+        c: frame[c].cast(pl.Float64).fill_null(float("nan")).to_numpy() for c in FEATURE_NAMES
+    }
+    return deployed_metrics(_deployed(trained), columns, frame["defaulted"].to_numpy())
+
+
+def _say_version(
+    version: int, activate: bool, holdout_auc: float, trained: Trained, started: float
+) -> None:
     click.echo(
-        f"model version {version.version}{' (active)' if activate else ''}: holdout AUC "
+        f"model version {version}{' (active)' if activate else ''}: holdout AUC "
         f"{holdout_auc:.4f}, cost rho {trained.cost.decimal()} "
         f"in {time.perf_counter() - started:.1f} s"
     )

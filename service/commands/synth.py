@@ -2,7 +2,9 @@
 
 ``fairfile synth generate`` writes a population folder of Parquet files (see
 ``synthetic.files``); ``fairfile synth seed`` loads one, freshly generated or from such a
-folder, into the database in one transaction.
+folder, into the database in one transaction: facts, the audit-only protected attribute,
+the drawn outcomes and regions (sealed), and the simulated consent choices of a
+``--consenting-share`` of the synthetic people (``synthetic.choices``).
 """
 
 from __future__ import annotations
@@ -21,12 +23,15 @@ from synthetic import (
     has_subjects,
     read_features,
     read_manifest,
+    read_outcomes,
     read_protected,
     seed_population,
+    simulate_choices,
     write_population,
 )
+from synthetic.choices import DEFAULT_SHARE
 
-from ..keys import vault
+from ..keys import consent_keys, vault
 from ..sessions import session_factory
 
 _PROFILE = click.Choice(sorted(PROFILES))
@@ -89,11 +94,28 @@ def generate_command(
     help="A population folder written by `synth generate` (instead of generating one).",
 )
 @click.option("--if-empty", is_flag=True, help="Do nothing if the database has subjects.")
+@click.option(
+    "--consenting-share",
+    type=click.FloatRange(0, 1),
+    default=DEFAULT_SHARE,
+    show_default=True,
+    help="The share of synthetic people simulated to enrol and grant purposes.",
+)
 @with_appcontext
 def seed_command(
-    subjects: int, seed: int, profile: str, source: Path | None, if_empty: bool
+    subjects: int,
+    seed: int,
+    profile: str,
+    source: Path | None,
+    if_empty: bool,
+    consenting_share: float,
 ) -> None:
-    """Load a synthetic population into the database (one transaction)."""
+    """Load a synthetic population into the database (one transaction).
+
+    A --consenting-share of the synthetic people is then simulated to enrol and grant
+    training, statistics and scoring (synthetic.choices): simulated choices of synthetic
+    people, recorded through the real consent lifecycle, the same for the same --seed.
+    """
     started = time.perf_counter()
     with session_factory()() as session, session.begin():
         if if_empty and has_subjects(session=session):
@@ -103,18 +125,30 @@ def seed_command(
             if source is not None:
                 read_manifest(source)
                 features, protected = read_features(source), read_protected(source)
+                outcomes = read_outcomes(source)
                 origin = str(source)
             else:
                 population = generate(subjects, seed=seed, profile_name=profile)
                 features, protected = population.features, population.protected
+                outcomes = population.outcomes()
                 origin = f"generated ({profile}, seed {seed})"
             ids = seed_population(
-                session=session, vault=vault(), features=features, protected=protected
+                session=session,
+                vault=vault(),
+                features=features,
+                protected=protected,
+                outcomes=outcomes,
             )
         except ContractViolation as exc:
             lines = [f"  {p.field}: {p.offence.value} - {p.reason}" for p in exc.problems]
             raise click.ClickException("\n".join([str(exc), *lines])) from None
+        choices = simulate_choices(
+            session, keys=consent_keys(), subject_ids=ids, share=consenting_share, seed=seed
+        )
+    granted = ", ".join(f"{n} {purpose}" for purpose, n in choices.grants.items())
     click.echo(
         f"seeded {len(ids)} synthetic subjects from {origin} "
-        f"in {time.perf_counter() - started:.1f} s"
+        f"in {time.perf_counter() - started:.1f} s\n"
+        f"  simulated choices (synthetic people, share {consenting_share:g}): "
+        f"{choices.enrolled} enrolled; grants: {granted or 'none'}"
     )

@@ -1,0 +1,165 @@
+"""Training from the database: the ``training`` snapshot, charged, then read through the gate.
+
+The snapshot is everyone whose ``training`` consent is active and covers **every** data
+category the feature contract reads (``MODEL_CATEGORIES``): the model reads every feature
+of every person in it, so a person who left out a category is not in it at all (never read
+in part). Two steps, as for a statistic (``dp.releases``):
+
+1. ``reserve_training_snapshot`` (a writing transaction the caller commits at once): take
+   the snapshot and charge the training run's exact cost (``dp.training.training_noise``)
+   to every member through the ledger, or refuse.
+2. ``read_training_data`` (the caller's next transaction): for each member, one
+   ``gate.authorize`` (purpose ``training``, one access-log entry per person per run, so
+   everyone can see they were trained on), then their sealed facts and outcome, with every
+   data key unwrapped in bulk first (``Vault.preload``).
+
+A member who withdrew between the two steps is skipped (charged, not read); a member with
+no observed outcome cannot be a training example and is skipped too (read is logged,
+nothing learned). Both only make the data a subset of the charged snapshot: safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consent import gate
+from consent.categories import DataCategory
+from consent.errors import ConsentMissing
+from consent.lifecycle import ConsentKeys
+from consent.purposes import Purpose, PurposeKind
+from scoring.contract import FEATURES
+from scoring.models import SubjectFacts, get_facts
+from scoring.outcomes import SubjectOutcome, get_outcome
+from store import utcnow
+from store.vault import Vault
+
+from . import ledger
+from .loss import PrivacyLoss
+from .statistics import columns_of
+from .training import Columns, Outcomes, training_noise
+from .versions import reserve_training
+
+TRAINING = Purpose(PurposeKind.TRAINING)
+#: Every data category the model reads: a training consent must cover them all.
+MODEL_CATEGORIES: frozenset[DataCategory] = frozenset(f.category for f in FEATURES.values())
+#: Subject ids per bulk ``IN (...)`` read.
+BATCH = 900
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """A charged training run over a snapshot of consenting subjects."""
+
+    reservation: ledger.Reservation
+    members: tuple[str, ...]
+    epsilon: float
+    mechanism: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """The facts and outcomes read for one training run, and how many were read."""
+
+    columns: Columns
+    outcomes: Outcomes
+    read: int
+    skipped_withdrawn: int
+    skipped_no_outcome: int
+
+
+def training_members(session: Session, *, now: dt.datetime | None = None) -> tuple[str, ...]:
+    """Return the current ``training`` snapshot, sorted (no log: nobody is read yet)."""
+    snapshot = gate.consenting_subjects(
+        session, purpose=TRAINING, categories=MODEL_CATEGORIES, now=now or utcnow()
+    )
+    return tuple(sorted(subject for subject, _ in snapshot))
+
+
+def reserve_training_snapshot(
+    session: Session,
+    *,
+    epsilon: float,
+    budget: PrivacyLoss,
+    actor: str,
+    query: dict[str, Any],
+    now: dt.datetime | None = None,
+) -> TrainingSnapshot:
+    """Take the ``training`` snapshot and charge the run to every member; caller commits.
+
+    Raises:
+        dp.BudgetExhausted: someone in the snapshot has too little budget left.
+    """
+    members = training_members(session, now=now)
+    noise = training_noise(epsilon)
+    mechanism = {
+        "name": noise.mechanism,
+        "scale": noise.scale,
+        "sensitivity": noise.sensitivity,
+        "cells": noise.cells,
+    }
+    reservation = reserve_training(
+        session,
+        budget=budget,
+        members=members,
+        cost=noise.cost,
+        actor=actor,
+        query={**query, "source": "training snapshot"},
+        mechanism=mechanism,
+    )
+    return TrainingSnapshot(reservation, members, epsilon, mechanism)
+
+
+def read_training_data(
+    session: Session,
+    *,
+    members: Sequence[str],
+    keys: ConsentKeys,
+    vault: Vault,
+    actor: str,
+    release_id: str,
+) -> TrainingData:
+    """Read each member's facts and outcome through the gate (one log entry per person)."""
+    facts: list[dict[str, Any]] = []
+    labels: list[bool] = []
+    withdrawn = no_outcome = 0
+    for start in range(0, len(members), BATCH):
+        chunk = list(members[start : start + BATCH])
+        vault.preload(session, chunk)
+        # Load the chunk's rows into the identity map: the reads below then hit no query.
+        session.scalars(select(SubjectFacts).where(SubjectFacts.subject_id.in_(chunk))).all()
+        session.scalars(select(SubjectOutcome).where(SubjectOutcome.subject_id.in_(chunk))).all()
+        for subject_id in chunk:
+            try:
+                gate.authorize(
+                    session,
+                    keys=keys,
+                    actor=actor,
+                    subject_id=subject_id,
+                    purpose=TRAINING,
+                    categories=MODEL_CATEGORIES,
+                    what=f"training {release_id}",
+                )
+            except ConsentMissing:
+                withdrawn += 1
+                continue
+            held = get_facts(session, vault=vault, subject_id=subject_id)
+            outcome = get_outcome(session, vault=vault, subject_id=subject_id)
+            if held is None or outcome is None:
+                no_outcome += 1
+                continue
+            facts.append(held)
+            labels.append(outcome)
+    return TrainingData(
+        columns=columns_of(facts),
+        outcomes=np.asarray(labels, dtype=np.bool_),
+        read=len(facts),
+        skipped_withdrawn=withdrawn,
+        skipped_no_outcome=no_outcome,
+    )

@@ -1,0 +1,201 @@
+"""Decisions a lender asked for, made once per idempotency key, and the part it may see.
+
+A lender asks for a decision about a person who shared with it (purpose
+``share:<lender>``). ``request_decision`` makes the decision through ``decide`` (the
+scoring gate, actor ``lender:<id>``) from the categories both the scoring consent and the
+share cover (the share's notice: the lender reads a decision "computed from the data
+categories you tick"), and records the request under the lender's
+idempotency key: a retry with the same key and the same request returns the decision
+already made, never a second one; the same key with a different request is refused. A
+lender reads only decisions it asked for, and only the shared part of the explanation
+(``shared_part``): the lines and reasons whose data category the share covers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, Final
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from consent import DataCategory, gate
+from consent.lifecycle import ConsentKeys
+from consent.purposes import Purpose, PurposeKind
+from store import Base, UuidPk, new_id, utcnow
+from store.vault import Vault
+
+from .contract import FEATURES
+from .decisions import Decision, DecisionNotFound, Policy, decide
+from .scorecard import Scorecard
+
+#: What the lender sees of the explanation, besides the shared lines and reasons.
+_PLAIN: Final = (
+    "decision_id",
+    "issued_at",
+    "model_version",
+    "decision",
+    "score",
+    "range",
+    "cut_off",
+    "refer_band",
+    "insufficient_data",
+    "logic",
+    "accuracy",
+)
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was used before for a different request (or is in flight)."""
+
+
+class LenderRequest(Base):
+    """One decision request of a lender, under its idempotency key."""
+
+    __tablename__ = "lender_requests"
+
+    id: Mapped[UuidPk] = mapped_column(default=new_id)
+    lender_id: Mapped[str] = mapped_column(
+        String(40), ForeignKey("lenders.id", ondelete="CASCADE"), index=True
+    )
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    request_digest: Mapped[str] = mapped_column(String(64))
+    subject_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subjects.id", ondelete="CASCADE"), index=True
+    )
+    decision_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("decisions.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[dt.datetime]
+
+    __table_args__ = (
+        UniqueConstraint("lender_id", "idempotency_key", name="uq_lender_requests_key"),
+    )
+
+
+def request_digest(subject_id: str, policy: Policy) -> str:
+    """Return the digest that identifies a request (the person and the policy).
+
+    >>> request_digest("s", Policy(550, 0, "acme")) == request_digest("s", Policy(550, 0, "acme"))
+    True
+    """
+    body = {"subject": subject_id, "cut_off": policy.cut_off, "refer_band": policy.refer_band}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def request_decision(
+    session: Session,
+    *,
+    vault: Vault,
+    keys: ConsentKeys,
+    lender_id: str,
+    idempotency_key: str,
+    subject_id: str,
+    card: Scorecard,
+    model_card: Mapping[str, Any],
+    policy: Policy,
+) -> tuple[Decision, bool]:
+    """Return the decision for this request and whether it was made now (else replayed).
+
+    Raises:
+        IdempotencyConflict: the key was used for a different request, or is in flight.
+        ConsentMissing: no active scoring consent (from ``decide``).
+    """
+    digest = request_digest(subject_id, policy)
+    earlier = session.scalars(
+        select(LenderRequest).where(
+            LenderRequest.lender_id == lender_id,
+            LenderRequest.idempotency_key == idempotency_key,
+        )
+    ).first()
+    if earlier is not None:
+        if earlier.request_digest != digest:
+            raise IdempotencyConflict(
+                "this Idempotency-Key was used for a different request; use a new key"
+            )
+        return decision_for(
+            session, lender_id=lender_id, subject_id=subject_id, decision_id=earlier.decision_id
+        ), False
+    share = Purpose(PurposeKind.SHARE, lender_id)
+    row, _payload = decide(
+        session,
+        vault=vault,
+        keys=keys,
+        subject_id=subject_id,
+        card=card,
+        model_card=model_card,
+        policy=policy,
+        actor=f"lender:{lender_id}",
+        within=gate.covered(session, subject_id=subject_id, purpose=share),
+    )
+    record = LenderRequest(
+        lender_id=lender_id,
+        idempotency_key=idempotency_key,
+        request_digest=digest,
+        subject_id=subject_id,
+        decision_id=row.id,
+        created_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        raise IdempotencyConflict(
+            "a request with this Idempotency-Key is in flight; retry it in a moment"
+        ) from None
+    return row, True
+
+
+def decision_for(
+    session: Session, *, lender_id: str, subject_id: str, decision_id: str
+) -> Decision:
+    """Return a decision the lender asked for about this person.
+
+    Raises:
+        DecisionNotFound: the lender did not ask for it (or it is not this person's).
+    """
+    found = session.scalars(
+        select(Decision)
+        .join(LenderRequest, LenderRequest.decision_id == Decision.id)
+        .where(
+            LenderRequest.lender_id == lender_id,
+            Decision.id == decision_id,
+            Decision.subject_id == subject_id,
+        )
+    ).first()
+    if found is None:
+        raise DecisionNotFound("no such decision")
+    return found
+
+
+def decisions_for(session: Session, *, lender_id: str, subject_id: str) -> Sequence[Decision]:
+    """Return the decisions the lender asked for about this person, oldest first."""
+    return session.scalars(
+        select(Decision)
+        .join(LenderRequest, LenderRequest.decision_id == Decision.id)
+        .where(LenderRequest.lender_id == lender_id, Decision.subject_id == subject_id)
+        .order_by(Decision.created_at, Decision.id)
+    ).all()
+
+
+def shared_part(explanation: Mapping[str, Any], shared: frozenset[DataCategory]) -> dict[str, Any]:
+    """Return the part of an explanation document that the share's categories cover.
+
+    Lines and reasons of a category the person did not share are left out, and so are the
+    person's id, their recourse and their rights (which are theirs, not the lender's).
+    """
+    names = {c.value for c in shared}
+    part = {k: explanation.get(k) for k in _PLAIN}
+    points = explanation.get("points") or {}
+    part["shared_categories"] = sorted(names)
+    part["features"] = [f for f in points.get("features", []) if f.get("category") in names]
+    part["reasons"] = [
+        r
+        for r in explanation.get("reasons", [])
+        if r.get("feature") in FEATURES and FEATURES[r["feature"]].category.value in names
+    ]
+    return part

@@ -1,0 +1,192 @@
+"""Scores, decisions and their explanations, and the right to a human review.
+
+- ``POST /v1/subjects/<id>/decisions`` asks for a score and decision (optionally naming a
+  lender, its cut-off and a refer band). It reads the person's data for purpose
+  ``scoring`` through the consent gate, so it is gated: no active scoring consent, no
+  score. The answer is the decision with its signed explanation.
+- ``GET /v1/subjects/<id>/decisions`` lists the person's decisions;
+  ``GET .../decisions/<decision_id>`` returns one, with its explanation, and
+  ``GET .../decisions/<decision_id>.html`` the same as a page. Reading one's own past
+  decisions is the right of access, so these stay open after consent is withdrawn.
+- ``POST .../decisions/<decision_id>/reviews`` asks a person to review the decision, with
+  a statement. Reviewers resolve reviews with ``fairfile reviews``.
+
+Every step is written to the transparency log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify, render_template
+from flask_openapi3.blueprint import APIBlueprint
+from flask_openapi3.models.tag import Tag
+from pydantic import Field
+
+from consent import gate
+from dp.versions import active_version
+from scoring.contract import CONTRACT
+from scoring.decisions import (
+    Decision,
+    Policy,
+    decide,
+    decision_of,
+    decisions_of,
+    open_decision,
+)
+from scoring.errors import NoActiveModel
+from scoring.reviews import effective_decision, open_review, review_out, reviews_of
+from scoring.scorecard import Scorecard
+
+from .auth import gated, self_service
+from .consent_schemas import Strict, SubjectId, SubjectPath
+from .keys import consent_keys, vault
+from .sessions import db
+
+bp = APIBlueprint(
+    "decisions",
+    __name__,
+    url_prefix="/v1",
+    abp_tags=[Tag(name="decisions", description="Scores, decisions, explanations, reviews")],
+    abp_security=[{"bearer": []}],
+)
+
+
+class DecisionIn(Strict):
+    """Ask for a score and decision; every field is optional."""
+
+    lender: str | None = Field(default=None, max_length=40, description="who asks, if anyone")
+    cut_off: int | None = Field(default=None, ge=0, le=2_000, description="default 550")
+    refer_band: int = Field(default=0, ge=0, le=200, description="points below the cut-off")
+
+
+class DecisionPath(Strict):
+    """One of the person's decisions."""
+
+    subject_id: SubjectId
+    decision_id: SubjectId
+
+
+class ReviewIn(Strict):
+    """Ask a person to review a decision, and say why."""
+
+    statement: str = Field(min_length=1, max_length=2_000, description="your point of view")
+
+
+def card_in_force() -> tuple[Scorecard, dict[str, Any]]:
+    """Return the active scorecard and its model card (503 ``no-active-model`` if none)."""
+    model = active_version(db())
+    if model is None:
+        raise NoActiveModel("no scoring model is active yet; an operator trains one first")
+    return Scorecard.from_model(version=model.version, points=model.points), model.card
+
+
+def _shown(row: Decision) -> dict[str, Any]:
+    session = db()
+    payload = open_decision(session, vault=vault(), decision=row)
+    in_force, by = effective_decision(
+        session, vault=vault(), decision_id=row.id, original=payload["decision"]
+    )
+    return {
+        "id": row.id,
+        "created_at": row.created_at.isoformat(),
+        "model_version": row.model_version,
+        "decision": payload["decision"],
+        "decision_in_force": in_force,
+        "overridden_by_review": by,
+        "score": payload["score"],
+        "cut_off": payload["cut_off"],
+        "explanation": payload["explanation"],
+        "reviews": [
+            review_out(session, vault=vault(), review=r)
+            for r in reviews_of(session, decision_id=row.id)
+        ],
+    }
+
+
+def _log(subject_id: str, what: str) -> None:
+    gate.log_read(
+        db(),
+        keys=consent_keys(),
+        actor="subject",
+        subject_id=subject_id,
+        purpose="subject-access",
+        categories=[c.value for c in {f.category for f in CONTRACT}],
+        consent_ids=[],
+        what=what,
+    )
+
+
+@bp.post("/subjects/<subject_id>/decisions")
+@gated(example_body={})
+def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
+    """Score me now and decide against the cut-off, with the signed explanation."""
+    card, model_card = card_in_force()
+    policy = Policy(
+        cut_off=body.cut_off if body.cut_off is not None else Policy().cut_off,
+        refer_band=body.refer_band,
+        lender=body.lender,
+    )
+    row, _payload = decide(
+        db(),
+        vault=vault(),
+        keys=consent_keys(),
+        subject_id=path.subject_id,
+        card=card,
+        model_card=model_card,
+        policy=policy,
+    )
+    return jsonify(_shown(row)), 201
+
+
+@bp.get("/subjects/<subject_id>/decisions")
+@self_service
+def list_decisions(path: SubjectPath) -> Response:
+    """Every decision about me, oldest first (ids, times, outcomes)."""
+    rows = decisions_of(db(), path.subject_id)
+    _log(path.subject_id, "decisions")
+    out = []
+    for row in rows:
+        payload = open_decision(db(), vault=vault(), decision=row)
+        out.append(
+            {
+                "id": row.id,
+                "created_at": row.created_at.isoformat(),
+                "decision": payload["decision"],
+                "score": payload["score"],
+            }
+        )
+    return jsonify(decisions=out)
+
+
+@bp.get("/subjects/<subject_id>/decisions/<decision_id>")
+@self_service
+def read(path: DecisionPath) -> Response:
+    """One decision with its signed explanation and any reviews."""
+    row = decision_of(db(), subject_id=path.subject_id, decision_id=path.decision_id)
+    _log(path.subject_id, "decision")
+    return jsonify(_shown(row))
+
+
+@bp.get("/subjects/<subject_id>/decisions/<decision_id>.html")
+@self_service
+def read_html(path: DecisionPath) -> Response:
+    """The same decision and explanation as a readable page."""
+    row = decision_of(db(), subject_id=path.subject_id, decision_id=path.decision_id)
+    _log(path.subject_id, "decision.html")
+    shown = _shown(row)
+    page = render_template("decision.html", d=shown, e=shown["explanation"]["document"])
+    response = Response(page, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/subjects/<subject_id>/decisions/<decision_id>/reviews")
+@self_service
+def ask_review(path: DecisionPath, body: ReviewIn) -> tuple[Response, int]:
+    """Ask a person to review this decision; your statement goes with it."""
+    session = db()
+    row = decision_of(session, subject_id=path.subject_id, decision_id=path.decision_id)
+    review = open_review(session, vault=vault(), decision=row, statement=body.statement)
+    _log(path.subject_id, "review-opened")
+    return jsonify(review=review_out(session, vault=vault(), review=review)), 201

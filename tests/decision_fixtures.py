@@ -1,0 +1,60 @@
+"""Helpers for the decision tests: a fixed, monotone model version and scored people."""
+
+from __future__ import annotations
+
+from dp.loss import PrivacyLoss
+from dp.training import Scorecard as WoeCard
+from dp.training import Trained
+from dp.versions import reserve_training, save_version
+from scoring.contract import CONTRACT, Direction
+from scoring.scorecard import Scorecard, labels_of
+
+CARD = {
+    "method": "fixed test model",
+    "data": "none (tests)",
+    "epsilon": 1.0,
+    "holdout": {"subjects": 1000, "auc": 0.75},
+}
+
+
+def woe_points() -> dict:
+    """Weights of evidence that fall with safety, 0.35 per bin; a 'missing' bin of 0.2."""
+    features = {}
+    for feature in CONTRACT:
+        labels = labels_of(feature)
+        valued = len(feature.bins) + 1
+        woe = {}
+        for i, label in enumerate(labels[:valued]):
+            rank = i if feature.direction is Direction.RAISES_RISK else valued - 1 - i
+            woe[label] = 0.35 * rank - 0.35
+        if feature.nullable:
+            woe["missing"] = 0.2
+        features[feature.name] = woe
+    return {"intercept": -2.8, "features": features}
+
+
+def card() -> Scorecard:
+    return Scorecard.from_model(version=1, points=woe_points())
+
+
+def add_model(session) -> int:
+    """Store the fixed model as the active version; return its number."""
+    points = woe_points()
+    woe = WoeCard(
+        intercept=points["intercept"],
+        points={n: list(t.values()) for n, t in points["features"].items()},
+    )
+    trained = Trained(woe, PrivacyLoss.zero(), 1.0, 1000, {"name": "none"})
+    reservation = reserve_training(
+        session,
+        budget=PrivacyLoss.unlimited(),
+        members=[],
+        cost=trained.cost,
+        actor="test",
+        query={"test": True},
+        mechanism=trained.mechanism,
+    )
+    version = save_version(
+        session, release_id=reservation.release_id, trained=trained, card=CARD, activate=True
+    )
+    return version.version

@@ -1,0 +1,101 @@
+"""Schemathesis, in process, against ``/openapi.json``: no 5xx, every answer as documented.
+
+Every operation gets generated requests (valid and invalid), sent with credentials: a lender
+route with lender A's key, a person's route with person A's token. A path naming a person
+names person A half the time (so the happy paths run too, not only 404s), and every
+request that named person A through a lender route is sent again with lender B's key,
+which must answer 404: lender B never sees a person who did not share with it. Not checked:
+that every schema-valid request is accepted (``positive_data_acceptance``), since some
+rules are the domain's, not the schema's (exactly one of ``epsilon``/``rho``, a purpose's
+grammar, a feature of the contract) and answer a documented 422 problem. The number
+of examples per operation is ``FAIRFILE_API_EXAMPLES`` (default 15; CI may raise it).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openapi_spec_validator import validate
+from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from tests.conftest import make_test_app
+from tests.consent_fixtures import signed_in_headers
+from tests.lender_fixtures import make_world
+
+EXAMPLES = int(os.environ.get("FAIRFILE_API_EXAMPLES", "15"))
+ROOMY = {"rate_limit_per_ip": "1000000/minute", "rate_limit_lender": "1000000/minute"}
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_document_is_valid_openapi_3_1():
+    app = make_test_app(Path(tempfile.mkdtemp(prefix="fairfile-openapi-")))
+    spec = app.test_client().get("/openapi.json").json
+    validate(spec)
+    assert spec["openapi"].startswith("3.1")
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert any(code.startswith("2") for code in responses), (method, path)
+            for code, answer in responses.items():
+                if code[0] in "45" or code == "default":
+                    assert list(answer["content"]) == ["application/problem+json"], (path, code)
+
+
+@pytest.fixture
+def roomy_app(tmp_path, sessions):
+    return make_test_app(tmp_path, engine=sessions, **ROOMY)
+
+
+@pytest.fixture
+def api(roomy_app):
+    world = make_world(roomy_app)
+    return roomy_app, world, signed_in_headers(roomy_app, world.subject_a)
+
+
+def _operations():
+    app = make_test_app(Path(tempfile.mkdtemp(prefix="fairfile-openapi-")))
+    spec = app.test_client().get("/openapi.json").json
+    return [(path, method) for path, item in spec["paths"].items() for method in item]
+
+
+OPERATIONS = _operations()
+
+
+@pytest.mark.parametrize(
+    ("path", "method"), OPERATIONS, ids=[f"{m.upper()} {p}" for p, m in OPERATIONS]
+)
+def test_every_operation_answers_as_documented(api, path, method):
+    app, world, person = api
+    operation = schemathesis.openapi.from_wsgi("/openapi.json", app)[path][method.upper()]
+    lender_route = path.startswith("/v1/lender/")
+    modes = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
+
+    @given(case=st.one_of(*(operation.as_strategy(mode) for mode in modes)), pick=st.booleans())
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    def run(case, pick):
+        names_person_a = False
+        positive = case.meta is None or case.meta.generation.mode is GenerationMode.POSITIVE
+        if "subject_id" in (case.path_parameters or {}) and pick and positive:
+            case.path_parameters["subject_id"] = world.subject_a
+            names_person_a = True
+        headers = world.headers("a") if lender_route else dict(person)
+        case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
+        if lender_route and names_person_a:
+            other = case.call(headers=world.headers("b"))
+            assert other.status_code == 404, (case.method, case.formatted_path, other.text)
+
+    run()
