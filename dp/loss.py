@@ -122,14 +122,14 @@ class PrivacyLoss:
     def decimal(self, places: int = 12) -> str:
         """Return rho as a decimal string (rounded up at ``places``), or ``inf``.
 
-        >>> PrivacyLoss.pure("0.5").decimal()
-        '0.125'
+        >>> PrivacyLoss.pure("0.5").decimal(), PrivacyLoss.zcdp(800).decimal()
+        ('0.125', '800')
         """
         if self.rho is None:
             return "inf"
         scaled = math.ceil(self.rho * 10**places)
-        text = str(Decimal(scaled).scaleb(-places).normalize())
-        return "0" if text == "0E-12" or scaled == 0 else text
+        text = f"{Decimal(scaled).scaleb(-places).normalize():f}"
+        return "0" if scaled == 0 else text
 
     def epsilon_at(self, delta: float) -> float:
         """Return the epsilon of the (epsilon, ``delta``)-DP this loss implies, via OpenDP.
@@ -152,7 +152,10 @@ class PrivacyLoss:
             scale = math.nextafter(scale, 0.0)
             gauss = dp.m.make_gaussian(*space, scale=scale)
         approx = dp.c.make_fix_delta(dp.c.make_zCDP_to_approxDP(gauss), delta)
-        epsilon, _ = approx.map(1.0)
+        try:
+            epsilon, _ = approx.map(1.0)
+        except dp.OpenDPException:
+            return math.inf  # beyond what OpenDP's conversion can represent
         return float(epsilon)
 
     def describe(self, delta: float) -> dict[str, str | float]:

@@ -31,6 +31,10 @@ MechanismName = Literal["discrete_laplace", "discrete_gaussian"]
 _MAX_NUDGES = 64
 
 
+#: The largest loss one release may ask for (the ledger's budget usually refuses far less).
+MAX_REQUEST: dict[str, Fraction] = {"epsilon": Fraction(20), "rho": Fraction(200)}
+
+
 @dataclass(frozen=True)
 class LossRequest:
     """How much loss a release may take: pure ``epsilon`` or zCDP ``rho``, exact.
@@ -59,6 +63,11 @@ class LossRequest:
             amount = Fraction(str(raw)) if isinstance(raw, float) else Fraction(raw)
         except (TypeError, ValueError, ZeroDivisionError):
             raise InvalidQuery(f"{measure} {raw!r} is not a number") from None
+        if not 0 < amount <= MAX_REQUEST[measure]:
+            raise InvalidQuery(
+                f"{measure} must be above 0 and at most {MAX_REQUEST[measure]}: a larger "
+                "loss is not privacy any more"
+            )
         return cls(measure, amount)
 
     def split(self, parts: int) -> LossRequest:

@@ -215,10 +215,5 @@ def ask_review(path: DecisionPath, body: ReviewIn) -> tuple[Response, int]:
 @lender(Scope.STATS_QUERY)
 def statistic(body: StatisticQueryIn) -> tuple[Response, int]:
     """Release a DP statistic (value, interval, cost, remaining budget), as this lender."""
-    actor = _actor()
-    # The key check opened this request's transaction ready to write; the charge is made in
-    # a transaction of its own before any noise is drawn, so end this one first (it wrote
-    # nothing) or the charge would wait on its lock (SQLite has one writer).
-    db().commit()
-    answer, status = release(body, actor=actor)
+    answer, status = release(body, actor=_actor())
     return jsonify(answer), status

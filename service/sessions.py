@@ -61,3 +61,16 @@ def _close(_exc: BaseException | None) -> None:
     session: Session | None = g.pop("db_session", None)
     if session is not None:
         session.close()
+
+
+def restart_ready_to_write() -> Session:
+    """End this request's transaction and begin the next one ready to write.
+
+    For a request that must commit something in a transaction of its own first (a privacy
+    charge): the request's transaction, which has written nothing yet, must not hold
+    SQLite's one write lock meanwhile, and what follows writes again.
+    """
+    session = db()
+    session.commit()
+    session.connection(execution_options=WRITE)
+    return session

@@ -33,7 +33,7 @@ from .config import Settings
 from .consent_schemas import Strict
 from .decisions import card_in_force
 from .keys import consent_keys, vault
-from .sessions import db, session_factory
+from .sessions import db, restart_ready_to_write, session_factory
 
 bp = APIBlueprint(
     "statistics",
@@ -119,10 +119,17 @@ def release(body: StatisticQueryIn, *, actor: str) -> tuple[dict[str, Any], int]
         cut_off=body.cut_off,
     )
     limit, delta = budget()
+    # The charge commits in a transaction of its own before any data is read (a failed
+    # release is never refunded); this request's transaction must not hold the write lock
+    # meanwhile, and the release that follows writes the access log.
+    db().commit()
     with session_factory()() as charging, charging.begin():
         charging.connection(execution_options=WRITE)
         reserved = reserve_statistic(charging, query=query, budget=limit, actor=actor)
-    result = run_statistic(db(), reserved=reserved, keys=consent_keys(), vault=vault(), actor=actor)
+    session = restart_ready_to_write()
+    result = run_statistic(
+        session, reserved=reserved, keys=consent_keys(), vault=vault(), actor=actor
+    )
     status = 200 if reserved.stored is not None else 201
     answer = {
         **result,

@@ -136,3 +136,12 @@ def test_the_api_refuses_unknown_fields_and_bad_queries(stats_app):
     both = client.post("/v1/statistics", json={"statistic": "count", "epsilon": "1", "rho": "1"})
     assert both.status_code == 422
     assert both.json["type"].endswith("/invalid-query")
+
+
+@pytest.mark.parametrize("amount", [{"epsilon": "1000"}, {"rho": "500000"}, {"epsilon": "0"}])
+def test_an_absurd_loss_is_refused_before_anything_is_charged(client, amount):
+    before = client.get("/v1/statistics/releases").json["releases"]
+    refused = client.post("/v1/statistics", json={"statistic": "count", **amount, "actor": "t"})
+    assert refused.status_code == 422
+    assert refused.mimetype == "application/problem+json"
+    assert client.get("/v1/statistics/releases").json["releases"] == before
