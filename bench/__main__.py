@@ -49,13 +49,13 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))
-
-
 def _sections(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for chunk in text.split("\n## ")[1:]:
         name = chunk.split("\n", 1)[0].strip()
         found[name] = "## " + chunk.rstrip("\n") + "\n"
     return found
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
