@@ -30,6 +30,8 @@ from . import (
     sessions,
     stats,
     transparency,
+    ui,
+    ui_rights,
 )
 from .config import Settings, load_settings
 from .openapi import FairfileOpenAPI
@@ -71,6 +73,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_content_length,
         TESTING=settings.env == "testing",
         JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        # CSRF is checked by the web UI's blueprints only: the JSON API takes bearer tokens.
+        WTF_CSRF_CHECK_DEFAULT=False,
     )
 
     keys.init_app(app, settings, instance)
@@ -79,6 +86,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     limits.init_app(app, settings)
     auth.init_app(app)
     errors.init_app(app)
+    ui.csrf.init_app(app)
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(ui_rights.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(health.problems)
     app.register_api(consents.public)

@@ -65,10 +65,17 @@ def signed_in_subject() -> str | None:
     subject_id = None
     if token is not None:
         subject_id = signin.authenticate(db(), token=token)
-    elif "subject_token" in session:
+    elif "subject_token" in session and _cookie_may_authenticate():
         subject_id = signin.authenticate(db(), token=str(session["subject_token"]))
     g.subject_id = subject_id
     return subject_id
+
+
+def _cookie_may_authenticate() -> bool:
+    # The session cookie (set by the web UI) signs a person in to the UI, whose forms carry
+    # a CSRF token, and to the JSON API's reads. A writing call to the JSON API needs a
+    # bearer token: it carries no CSRF token, so a cookie alone must not be enough.
+    return request.method in {"GET", "HEAD"} or not request.path.startswith("/v1/")
 
 
 def require_self(subject_id: str) -> str:

@@ -47,6 +47,15 @@ class Settings(BaseModel):
     rate_limit_per_ip: str = "3000/minute"
     #: Where the counts live: ``memory://`` (per process), ``redis://...``, ``memcached://...``.
     rate_limit_storage_uri: str = "memory://"
+    #: Send the session cookie only over HTTPS; unset means "in production only".
+    session_cookie_secure: bool | None = None
+
+    @property
+    def cookie_secure(self) -> bool:
+        """Return whether the session cookie carries ``Secure``."""
+        if self.session_cookie_secure is None:
+            return self.is_production
+        return self.session_cookie_secure
 
     @property
     def is_production(self) -> bool:

@@ -113,7 +113,7 @@ def request_sign_in_link(body: SignInLinkIn) -> tuple[Response, int]:
     """
     secret = signin.issue_link(db(), subject_id=body.subject_id)
     if secret is not None:
-        _deliver_link(body.subject_id, secret)
+        deliver_link(body.subject_id, secret)
     return jsonify(detail="If this person exists, a sign-in link is on its way."), 202
 
 
@@ -266,8 +266,8 @@ def access_log(path: SubjectPath) -> Response:
     )
 
 
-def _deliver_link(subject_id: str, secret: str) -> None:
-    # Sandbox delivery: a file in the local outbox, and (outside production) the server log.
+def deliver_link(subject_id: str, secret: str) -> None:
+    """Deliver a sign-in link: a file in the local outbox, and (outside production) the log."""
     outbox = Path(current_app.instance_path) / "outbox"
     outbox.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")

@@ -81,7 +81,8 @@ def card_in_force() -> tuple[Scorecard, dict[str, Any]]:
     return Scorecard.from_model(version=model.version, points=model.points), model.card
 
 
-def _shown(row: Decision) -> dict[str, Any]:
+def decision_shown(row: Decision) -> dict[str, Any]:
+    """Return one decision as shown to its person: outcome, explanation, reviews."""
     session = db()
     payload = open_decision(session, vault=vault(), decision=row)
     in_force, by = effective_decision(
@@ -104,7 +105,8 @@ def _shown(row: Decision) -> dict[str, Any]:
     }
 
 
-def _log(subject_id: str, what: str) -> None:
+def log_access(subject_id: str, what: str) -> None:
+    """Write the person's own read of their decisions to the transparency log."""
     gate.log_read(
         db(),
         keys=consent_keys(),
@@ -136,7 +138,7 @@ def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
         model_card=model_card,
         policy=policy,
     )
-    return jsonify(_shown(row)), 201
+    return jsonify(decision_shown(row)), 201
 
 
 @bp.get("/subjects/<subject_id>/decisions")
@@ -144,7 +146,7 @@ def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
 def list_decisions(path: SubjectPath) -> Response:
     """Every decision about me, oldest first (ids, times, outcomes)."""
     rows = decisions_of(db(), path.subject_id)
-    _log(path.subject_id, "decisions")
+    log_access(path.subject_id, "decisions")
     out = []
     for row in rows:
         payload = open_decision(db(), vault=vault(), decision=row)
@@ -164,8 +166,8 @@ def list_decisions(path: SubjectPath) -> Response:
 def read(path: DecisionPath) -> Response:
     """One decision with its signed explanation and any reviews."""
     row = decision_of(db(), subject_id=path.subject_id, decision_id=path.decision_id)
-    _log(path.subject_id, "decision")
-    return jsonify(_shown(row))
+    log_access(path.subject_id, "decision")
+    return jsonify(decision_shown(row))
 
 
 @bp.get("/subjects/<subject_id>/decisions/<decision_id>.html")
@@ -173,8 +175,8 @@ def read(path: DecisionPath) -> Response:
 def read_html(path: DecisionPath) -> Response:
     """The same decision and explanation as a readable page."""
     row = decision_of(db(), subject_id=path.subject_id, decision_id=path.decision_id)
-    _log(path.subject_id, "decision.html")
-    shown = _shown(row)
+    log_access(path.subject_id, "decision.html")
+    shown = decision_shown(row)
     page = render_template("decision.html", d=shown, e=shown["explanation"]["document"])
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "no-store"
@@ -188,5 +190,5 @@ def ask_review(path: DecisionPath, body: ReviewIn) -> tuple[Response, int]:
     session = db()
     row = decision_of(session, subject_id=path.subject_id, decision_id=path.decision_id)
     review = open_review(session, vault=vault(), decision=row, statement=body.statement)
-    _log(path.subject_id, "review-opened")
+    log_access(path.subject_id, "review-opened")
     return jsonify(review=review_out(session, vault=vault(), review=review)), 201

@@ -54,11 +54,12 @@ def erase_me(path: SubjectPath) -> Response:
         future_use="You are in no later training run, statistic, score or lender share.",
     )
     factory = session_factory()
-    response.call_on_close(lambda: _checkpoint(factory))
+    response.call_on_close(lambda: checkpoint(factory))
     return response
 
 
-def _checkpoint(factory: sessionmaker[Session]) -> None:
+def checkpoint(factory: sessionmaker[Session]) -> None:
+    """After an erasure on SQLite, fold the write-ahead log into the database file."""
     # On SQLite, fold the write-ahead log into the file now (deleted pages are zeroed by
     # secure_delete), so the erased values do not linger in the WAL. Best effort: a
     # reader holding an old snapshot delays it to the next checkpoint.

@@ -68,7 +68,8 @@ class DisputeCreated(BaseModel):
     dispute: DisputeOut
 
 
-def _exported(subject_id: str, what: str) -> dict[str, Any]:
+def exported(subject_id: str, what: str) -> dict[str, Any]:
+    """Build the person's export and log it (committed) before it is handed out."""
     # Build the document in the request's read transaction, then write the export to the
     # log in a transaction of its own (a GET is otherwise rolled back at the request's edge,
     # ADR 0002): the document is handed out only once its log entry committed.
@@ -109,7 +110,7 @@ def export(path: SubjectPath) -> Response:
     docs/data-rights.md; `not_held` lists what Fairfile does not hold. The export itself is
     written to your access log.
     """
-    document = _exported(path.subject_id, "export")
+    document = exported(path.subject_id, "export")
     body = json.dumps(document, indent=2, ensure_ascii=False)
     response = Response(body, mimetype="application/json")
     day = document["generated_at"][:10]
@@ -120,7 +121,7 @@ def export(path: SubjectPath) -> Response:
 @self_service
 def export_html(path: SubjectPath) -> Response:
     """The same export as a readable page."""
-    document = _exported(path.subject_id, "export.html")
+    document = exported(path.subject_id, "export.html")
     page = render_template("export.html", document=document, sections=SECTIONS)
     return _private(Response(page, mimetype="text/html"))
 
