@@ -19,7 +19,8 @@ import polars as pl
 from bench.report import Row
 from dp import LossRequest
 from dp._opendp import prelude
-from dp.statistics import StatQuery, codes, plan, release, tabulate
+from dp.answers import release
+from dp.statistics import StatQuery, codes, plan, tabulate
 from dp.training import train
 from synthetic import auc, expected_auc, generate
 

@@ -49,6 +49,7 @@ from store import utcnow
 from store.vault import Vault
 
 from . import ledger
+from .answers import release
 from .loss import PrivacyLoss
 from .score_bands import SCORE, score_inputs, scores_of
 from .statistics import (
@@ -58,7 +59,6 @@ from .statistics import (
     StatQuery,
     columns_of,
     plan,
-    release,
     tabulate,
 )
 

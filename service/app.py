@@ -31,6 +31,7 @@ from . import (
     stats,
     transparency,
     ui,
+    ui_connect,
     ui_rights,
 )
 from .config import Settings, load_settings
@@ -89,6 +90,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     ui.csrf.init_app(app)
     app.register_blueprint(ui.bp)
     app.register_blueprint(ui_rights.bp)
+    app.register_blueprint(ui_connect.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(health.problems)
     app.register_api(consents.public)

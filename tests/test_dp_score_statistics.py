@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from consent import DataCategory
 from dp import InvalidQuery, LossRequest, PrivacyLoss
+from dp.answers import release
 from dp.ledger import fingerprint
 from dp.models import Release
 from dp.score_bands import SCORE, band_codes, band_labels, score_inputs, scores_of
-from dp.statistics import StatQuery, columns_of, plan, release, tabulate
+from dp.statistics import StatQuery, columns_of, plan, tabulate
 from scoring.contract import FEATURES
 from scoring.disputes import open_dispute
 from scoring.errors import NoActiveModel

@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from consent.models import Consent, Enrolment, Receipt
 from consent.transparency import LogEntry
 from dp import LossRequest, PrivacyLoss
+from dp.answers import release
 from dp.models import ModelVersion, PrivacyAccount, Release
-from dp.statistics import StatQuery, plan, release, tabulate
+from dp.statistics import StatQuery, plan, tabulate
 from dp.training_data import MODEL_CATEGORIES, read_training_data, reserve_training_snapshot
 from scoring.outcomes import (
     REGIONS,

@@ -19,7 +19,16 @@ from tests.consent_fixtures import add_lender, add_person, grant
 from tests.decision_fixtures import add_model
 from tests.lender_fixtures import FACTS
 
-PAGES = ["/me", "/enrol", "/consents", "/score", "/my-data", "/my-data/erase", "/my-data/export"]
+PAGES = [
+    "/me",
+    "/enrol",
+    "/consents",
+    "/connect",
+    "/score",
+    "/my-data",
+    "/my-data/erase",
+    "/my-data/export",
+]
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
