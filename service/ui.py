@@ -26,7 +26,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -71,6 +71,12 @@ def guard(blueprint: Blueprint) -> None:
     blueprint.before_request(_check_request)
     blueprint.after_request(_secure_headers)
     blueprint.context_processor(_layout)
+    blueprint.register_error_handler(CSRFError, _form_expired)
+
+
+def _form_expired(_error: CSRFError) -> tuple[str, int]:
+    # A person in a browser gets a page that says what happened, not problem+json.
+    return render_template("ui/form_expired.html"), 400
 
 
 def _layout() -> dict[str, Any]:

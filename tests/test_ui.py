@@ -105,6 +105,8 @@ def test_secure_cookies_are_configurable(tmp_path, sessions):
 def test_a_form_without_its_csrf_token_is_refused(app, client, me):
     answer = client.post("/enrol", data={"agree": "yes", "notice_version": "2026-11-01"})
     assert answer.status_code == 400
+    assert answer.mimetype == "text/html"  # a page for a person, not problem+json
+    assert "Nothing was changed" in answer.get_data(as_text=True)
     with session_factory(app)() as s:
         assert s.get(Enrolment, me) is None
 
