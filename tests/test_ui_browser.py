@@ -128,6 +128,15 @@ def check(page: Page, name: str) -> None:
         page.screenshot(path=str(IMAGES / f"ui-{name}.png"), full_page=True)
 
 
+def narrow(page: Page, name: str) -> None:
+    """On a phone-sized screen the page still fits its width and still passes axe."""
+    page.set_viewport_size({"width": 360, "height": 780})
+    check(page, f"{name}-narrow")
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the {name} page is {overflow}px wider than a 360px screen"
+    page.set_viewport_size({"width": 1000, "height": 800})
+
+
 def test_a_person_walks_from_sign_in_to_erasure(served: str, tmp_path: Path) -> None:
     expect.set_options(timeout=WAIT_MS)
     with sync_playwright() as playwright:
@@ -163,6 +172,7 @@ def _walk(page: Page, tmp_path: Path) -> None:
     expect(page.get_by_text("Granted: scoring.")).to_be_visible()
     expect(page.locator("td.sig-verified").first).to_have_text("verified")
     check(page, "consents")
+    narrow(page, "consents")
 
     page.get_by_role("link", name="My score").click()
     page.get_by_label("Decide for").select_option("demo-bank")
@@ -171,6 +181,7 @@ def _walk(page: Page, tmp_path: Path) -> None:
     expect(page.get_by_role("table", name="Every point, as a table")).to_be_visible()
     expect(page.get_by_role("heading", name="What would change the result")).to_be_visible()
     check(page, "score")
+    narrow(page, "score")
 
     page.get_by_role("link", name="Consents").click()
     page.get_by_role("button", name="Withdraw scoring").click()
@@ -179,6 +190,7 @@ def _walk(page: Page, tmp_path: Path) -> None:
 
     page.get_by_role("link", name="My data").click()
     check(page, "my-data")
+    narrow(page, "my-data")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download it as JSON").click()
     assert download.value.suggested_filename.startswith("fairfile-export-")
