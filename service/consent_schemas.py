@@ -158,3 +158,90 @@ class TreeSizePath(Strict):
     """A tree size in the path."""
 
     tree_size: int = Field(ge=0, le=MAX_LOG_INDEX)
+
+
+#: An ISO 8601 time, exactly as the server wrote it.
+Time = Annotated[str, Field(description="an ISO 8601 time")]
+
+
+class NoticeOut(BaseModel):
+    """One notice: its version, title and text."""
+
+    version: str
+    title: str
+    text: str
+
+
+class NoticesOut(BaseModel):
+    """The current notice of enrolment and of every purpose kind."""
+
+    enrolment: NoticeOut
+    purposes: dict[str, NoticeOut] = Field(description="by purpose kind")
+
+
+class LinkSentOut(BaseModel):
+    """The same answer whether or not the person exists."""
+
+    detail: str
+
+
+class EnrolmentOut(BaseModel):
+    """The person's enrolment (nothing is granted by it)."""
+
+    subject_id: str
+    enrolled_at: Time
+    notice_version: str
+    consents: list[ConsentOut] = Field(description="always empty: nothing is pre-granted")
+
+
+class ConsentsOut(BaseModel):
+    """Every consent of the person, with its state now."""
+
+    consents: list[ConsentOut]
+
+
+class ConsentHistoryOut(BaseModel):
+    """One consent and every change to it."""
+
+    consent: ConsentOut
+    history: list[EventOut]
+
+
+class ReceiptRefOut(BaseModel):
+    """A receipt the person was given, and where to read it."""
+
+    id: str
+    consent_id: str
+    issued_at: Time
+    log_entry_id: int
+    url: str
+
+
+class ReceiptsOut(BaseModel):
+    """Every receipt of the person, newest first."""
+
+    receipts: list[ReceiptRefOut]
+
+
+class ReceiptOut(BaseModel):
+    """One signed receipt, exactly as issued."""
+
+    receipt: dict[str, Any] = Field(description="Kantara v1.1 receipt in a signed envelope")
+    log_entry_id: int
+    inclusion_proof: str = Field(description="the path of its inclusion proof")
+
+
+class AccessLogEntryOut(BaseModel):
+    """One transparency-log entry about the person."""
+
+    id: int
+    kind: str
+    leaf_index: int | None = Field(description="null until the entry is sequenced")
+    created_at: Time
+    entry: dict[str, Any] = Field(description="the logged entry, as hashed into the log")
+
+
+class AccessLogOut(BaseModel):
+    """Every transparency-log entry about the person."""
+
+    entries: list[AccessLogEntryOut]

@@ -20,13 +20,24 @@ from store import utcnow
 
 from .auth import self_service
 from .consent_schemas import (
+    AccessLogEntryOut,
+    AccessLogOut,
     ChangeOut,
+    ConsentHistoryOut,
     ConsentOut,
     ConsentPath,
+    ConsentsOut,
     EnrolIn,
+    EnrolmentOut,
     EventOut,
     GrantIn,
+    LinkSentOut,
+    NoticeOut,
+    NoticesOut,
+    ReceiptOut,
     ReceiptPath,
+    ReceiptRefOut,
+    ReceiptsOut,
     RenewIn,
     SignInLinkIn,
     SubjectPath,
@@ -53,7 +64,7 @@ public = APIBlueprint(
 log = logging.getLogger(__name__)
 
 
-def _consent_out(consent: Consent) -> dict[str, Any]:
+def _consent(consent: Consent) -> ConsentOut:
     return ConsentOut(
         id=consent.id,
         purpose=consent.purpose,
@@ -64,18 +75,18 @@ def _consent_out(consent: Consent) -> dict[str, Any]:
         expires_at=consent.expires_at,
         withdrawn_at=consent.withdrawn_at,
         revision=consent.revision,
-    ).model_dump(mode="json")
+    )
 
 
 def _change_out(change: lifecycle.Change) -> dict[str, Any]:
     return ChangeOut(
-        consent=ConsentOut.model_validate(_consent_out(change.consent)),
+        consent=_consent(change.consent),
         receipt=change.receipt,
         log_entry_id=change.log_entry_id,
     ).model_dump(mode="json")
 
 
-def _event_out(event: ConsentEvent) -> dict[str, Any]:
+def _event(event: ConsentEvent) -> EventOut:
     return EventOut(
         revision=event.revision,
         kind=event.kind,
@@ -86,26 +97,27 @@ def _event_out(event: ConsentEvent) -> dict[str, Any]:
         notice_version=event.notice_version,
         expires_at=event.expires_at,
         receipt_id=event.receipt_id,
-    ).model_dump(mode="json")
-
-
-@public.get("/notices")
-def notices() -> Response:
-    """The current notice text of enrolment and of every purpose, with versions."""
-    return jsonify(
-        enrolment={
-            "version": ENROLMENT_NOTICE.version,
-            "title": ENROLMENT_NOTICE.title,
-            "text": ENROLMENT_NOTICE.text,
-        },
-        purposes={
-            kind.value: {"version": n.version, "title": n.title, "text": n.text}
-            for kind, n in NOTICES.items()
-        },
     )
 
 
-@public.post("/sign-in-links", responses={202: None})
+@public.get("/notices", responses={200: NoticesOut})
+def notices() -> Response:
+    """The current notice text of enrolment and of every purpose, with versions."""
+    out = NoticesOut(
+        enrolment=NoticeOut(
+            version=ENROLMENT_NOTICE.version,
+            title=ENROLMENT_NOTICE.title,
+            text=ENROLMENT_NOTICE.text,
+        ),
+        purposes={
+            kind.value: NoticeOut(version=n.version, title=n.title, text=n.text)
+            for kind, n in NOTICES.items()
+        },
+    )
+    return jsonify(out.model_dump(mode="json"))
+
+
+@public.post("/sign-in-links", responses={202: LinkSentOut})
 def request_sign_in_link(body: SignInLinkIn) -> tuple[Response, int]:
     """Send a one-time sign-in link (sandbox: to the server log and the local outbox).
 
@@ -114,7 +126,8 @@ def request_sign_in_link(body: SignInLinkIn) -> tuple[Response, int]:
     secret = signin.issue_link(db(), subject_id=body.subject_id)
     if secret is not None:
         deliver_link(body.subject_id, secret)
-    return jsonify(detail="If this person exists, a sign-in link is on its way."), 202
+    out = LinkSentOut(detail="If this person exists, a sign-in link is on its way.")
+    return jsonify(out.model_dump(mode="json")), 202
 
 
 @public.post("/tokens", responses={201: TokenOut})
@@ -129,7 +142,7 @@ def exchange_link(body: TokenIn) -> tuple[Response, int]:
     return jsonify(out.model_dump(mode="json")), 201
 
 
-@bp.post("/subjects/<subject_id>/enrolment")
+@bp.post("/subjects/<subject_id>/enrolment", responses={200: EnrolmentOut, 201: EnrolmentOut})
 @self_service
 def enrol(path: SubjectPath, body: EnrolIn) -> tuple[Response, int]:
     """Enrol: the explicit act before anything can be granted. Nothing is pre-granted."""
@@ -139,21 +152,22 @@ def enrol(path: SubjectPath, body: EnrolIn) -> tuple[Response, int]:
         notice_version=body.notice_version,
         channel="ui" if body.channel == "ui" else "api",
     )
-    payload = {
-        "subject_id": enrolment.subject_id,
-        "enrolled_at": enrolment.enrolled_at.isoformat(),
-        "notice_version": enrolment.notice_version,
-        "consents": [],
-    }
-    return jsonify(payload), 201 if created else 200
+    out = EnrolmentOut(
+        subject_id=enrolment.subject_id,
+        enrolled_at=enrolment.enrolled_at.isoformat(),
+        notice_version=enrolment.notice_version,
+        consents=[],
+    )
+    return jsonify(out.model_dump(mode="json")), 201 if created else 200
 
 
-@bp.get("/subjects/<subject_id>/consents")
+@bp.get("/subjects/<subject_id>/consents", responses={200: ConsentsOut})
 @self_service
 def list_consents(path: SubjectPath) -> Response:
     """Every consent of the person, with its state now."""
     consents = lifecycle.consents_of(db(), path.subject_id)
-    return jsonify(consents=[_consent_out(c) for c in consents])
+    out = ConsentsOut(consents=[_consent(c) for c in consents])
+    return jsonify(out.model_dump(mode="json"))
 
 
 @bp.post("/subjects/<subject_id>/consents", responses={201: ChangeOut})
@@ -173,13 +187,14 @@ def grant(path: SubjectPath, body: GrantIn) -> tuple[Response, int]:
     return jsonify(_change_out(change)), 201
 
 
-@bp.get("/subjects/<subject_id>/consents/<consent_id>")
+@bp.get("/subjects/<subject_id>/consents/<consent_id>", responses={200: ConsentHistoryOut})
 @self_service
 def read_consent(path: ConsentPath) -> Response:
     """One consent with its full history of events and receipts."""
     consent = lifecycle.consent_of(db(), path.subject_id, path.consent_id)
     events = lifecycle.history_of(db(), consent)
-    return jsonify(consent=_consent_out(consent), history=[_event_out(e) for e in events])
+    out = ConsentHistoryOut(consent=_consent(consent), history=[_event(e) for e in events])
+    return jsonify(out.model_dump(mode="json"))
 
 
 @bp.post("/subjects/<subject_id>/consents/<consent_id>/renewals", responses={201: ChangeOut})
@@ -213,57 +228,60 @@ def withdraw(path: ConsentPath, query: WithdrawQuery) -> Response:
     return jsonify(_change_out(change))
 
 
-@bp.get("/subjects/<subject_id>/receipts")
+@bp.get("/subjects/<subject_id>/receipts", responses={200: ReceiptsOut})
 @self_service
 def list_receipts(path: SubjectPath) -> Response:
     """Every receipt the person was given, newest first, with where it sits in the log."""
     rows = lifecycle.receipts_of(db(), path.subject_id)
-    return jsonify(
+    out = ReceiptsOut(
         receipts=[
-            {
-                "id": r.id,
-                "consent_id": r.consent_id,
-                "issued_at": r.issued_at.isoformat(),
-                "log_entry_id": r.log_entry_id,
-                "url": url_for(".read_receipt", subject_id=path.subject_id, receipt_id=r.id),
-            }
+            ReceiptRefOut(
+                id=r.id,
+                consent_id=r.consent_id,
+                issued_at=r.issued_at.isoformat(),
+                log_entry_id=r.log_entry_id,
+                url=url_for(".read_receipt", subject_id=path.subject_id, receipt_id=r.id),
+            )
             for r in rows
         ]
     )
+    return jsonify(out.model_dump(mode="json"))
 
 
-@bp.get("/subjects/<subject_id>/receipts/<receipt_id>")
+@bp.get("/subjects/<subject_id>/receipts/<receipt_id>", responses={200: ReceiptOut})
 @self_service
 def read_receipt(path: ReceiptPath) -> Response:
     """One signed receipt, exactly as issued, with its log entry id for inclusion proofs."""
     receipt = lifecycle.receipt_of(db(), path.subject_id, path.receipt_id)
-    return jsonify(
+    out = ReceiptOut(
         receipt=json.loads(receipt.envelope),
         log_entry_id=receipt.log_entry_id,
         inclusion_proof=url_for(
             "transparency.inclusion_proof", entry_id=receipt.log_entry_id, _external=False
         ),
     )
+    return jsonify(out.model_dump(mode="json"))
 
 
-@bp.get("/subjects/<subject_id>/access-log")
+@bp.get("/subjects/<subject_id>/access-log", responses={200: AccessLogOut})
 @self_service
 def access_log(path: SubjectPath) -> Response:
     """Every transparency-log entry about the person: consent changes and reads of their data."""
     pseudonym = consent_keys().pseudonyms.of(path.subject_id)
     entries = transparency.entries_about(db(), pseudonym)
-    return jsonify(
+    out = AccessLogOut(
         entries=[
-            {
-                "id": e.id,
-                "kind": e.kind,
-                "leaf_index": e.leaf_index,
-                "created_at": e.created_at.isoformat(),
-                "entry": json.loads(e.leaf),
-            }
+            AccessLogEntryOut(
+                id=e.id,
+                kind=e.kind,
+                leaf_index=e.leaf_index,
+                created_at=e.created_at.isoformat(),
+                entry=json.loads(e.leaf),
+            )
             for e in entries
         ]
     )
+    return jsonify(out.model_dump(mode="json"))
 
 
 def deliver_link(subject_id: str, secret: str) -> None:

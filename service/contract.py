@@ -44,8 +44,8 @@ class FeatureOut(BaseModel):
     description: str
     kind: str
     unit: str
-    lower: float
-    upper: float
+    lower: int | float
+    upper: int | float
     category: str
     actionable: bool
     direction: str
@@ -88,32 +88,32 @@ class CheckOut(BaseModel):
 
 def _contract() -> dict[str, Any]:
     features = [
-        {
-            "name": f.name,
-            "description": f.description,
-            "kind": f.kind,
-            "unit": f.unit,
-            "lower": f.lower,
-            "upper": f.upper,
-            "category": f.category.value,
-            "actionable": f.actionable,
-            "direction": f.direction.value,
-            "bins": list(f.bins),
-            "nullable": f.nullable,
-            "missing_means": f.missing_means,
-        }
+        FeatureOut(
+            name=f.name,
+            description=f.description,
+            kind=f.kind,
+            unit=f.unit,
+            lower=f.lower,
+            upper=f.upper,
+            category=f.category.value,
+            actionable=f.actionable,
+            direction=f.direction.value,
+            bins=list(f.bins),
+            nullable=f.nullable,
+            missing_means=f.missing_means,
+        )
         for f in CONTRACT
     ]
     prohibited = [
-        {
-            "key": p.key,
-            "category": p.category.value,
-            "reason": p.reason,
-            "names": sorted(p.terms | p.stems),
-        }
+        ProhibitionOut(
+            key=p.key,
+            category=p.category.value,
+            reason=p.reason,
+            names=sorted(p.terms | p.stems),
+        )
         for p in PROHIBITED
     ]
-    return {"features": features, "prohibited": prohibited}
+    return ContractOut(features=features, prohibited=prohibited).model_dump(mode="json")
 
 
 @bp.get("/contract", responses={200: ContractOut})
@@ -130,13 +130,13 @@ def check_contract(body: FactsCheck) -> Response:
     """Check facts against the contract; refuse prohibited, unknown or out-of-range ones."""
     facts = check_facts(body.facts)
     checked = [
-        {
-            "name": name,
-            "value": value,
-            "unit": FEATURES[name].unit,
-            "category": FEATURES[name].category.value,
-        }
+        CheckedFact(
+            name=name,
+            value=value,
+            unit=FEATURES[name].unit,
+            category=FEATURES[name].category.value,
+        )
         for name, value in facts.items()
     ]
     categories = sorted({FEATURES[name].category.value for name in facts})
-    return jsonify(facts=checked, categories=categories)
+    return jsonify(CheckOut(facts=checked, categories=categories).model_dump(mode="json"))

@@ -40,7 +40,15 @@ from scoring.scorecard import Scorecard
 
 from .auth import gated, self_service
 from .consent_schemas import Strict, SubjectId, SubjectPath
+from .decision_schemas import (
+    DecisionShownOut,
+    DecisionsOut,
+    DecisionSummaryOut,
+    ReviewOpenedOut,
+    ReviewOut,
+)
 from .keys import consent_keys, vault
+from .openapi import HTML_PAGE
 from .sessions import db
 
 bp = APIBlueprint(
@@ -88,21 +96,23 @@ def decision_shown(row: Decision) -> dict[str, Any]:
     in_force, by = effective_decision(
         session, vault=vault(), decision_id=row.id, original=payload["decision"]
     )
-    return {
-        "id": row.id,
-        "created_at": row.created_at.isoformat(),
-        "model_version": row.model_version,
-        "decision": payload["decision"],
-        "decision_in_force": in_force,
-        "overridden_by_review": by,
-        "score": payload["score"],
-        "cut_off": payload["cut_off"],
-        "explanation": payload["explanation"],
-        "reviews": [
-            review_out(session, vault=vault(), review=r)
-            for r in reviews_of(session, decision_id=row.id)
-        ],
-    }
+    return DecisionShownOut.model_validate(
+        {
+            "id": row.id,
+            "created_at": row.created_at.isoformat(),
+            "model_version": row.model_version,
+            "decision": payload["decision"],
+            "decision_in_force": in_force,
+            "overridden_by_review": by,
+            "score": payload["score"],
+            "cut_off": payload["cut_off"],
+            "explanation": payload["explanation"],
+            "reviews": [
+                review_out(session, vault=vault(), review=r)
+                for r in reviews_of(session, decision_id=row.id)
+            ],
+        }
+    ).model_dump(mode="json")
 
 
 def log_access(subject_id: str, what: str) -> None:
@@ -119,7 +129,7 @@ def log_access(subject_id: str, what: str) -> None:
     )
 
 
-@bp.post("/subjects/<subject_id>/decisions")
+@bp.post("/subjects/<subject_id>/decisions", responses={201: DecisionShownOut})
 @gated(example_body={})
 def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
     """Score me now and decide against the cut-off, with the signed explanation."""
@@ -141,7 +151,7 @@ def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
     return jsonify(decision_shown(row)), 201
 
 
-@bp.get("/subjects/<subject_id>/decisions")
+@bp.get("/subjects/<subject_id>/decisions", responses={200: DecisionsOut})
 @self_service
 def list_decisions(path: SubjectPath) -> Response:
     """Every decision about me, oldest first (ids, times, outcomes)."""
@@ -151,17 +161,17 @@ def list_decisions(path: SubjectPath) -> Response:
     for row in rows:
         payload = open_decision(db(), vault=vault(), decision=row)
         out.append(
-            {
-                "id": row.id,
-                "created_at": row.created_at.isoformat(),
-                "decision": payload["decision"],
-                "score": payload["score"],
-            }
+            DecisionSummaryOut(
+                id=row.id,
+                created_at=row.created_at.isoformat(),
+                decision=payload["decision"],
+                score=payload["score"],
+            )
         )
-    return jsonify(decisions=out)
+    return jsonify(DecisionsOut(decisions=out).model_dump(mode="json"))
 
 
-@bp.get("/subjects/<subject_id>/decisions/<decision_id>")
+@bp.get("/subjects/<subject_id>/decisions/<decision_id>", responses={200: DecisionShownOut})
 @self_service
 def read(path: DecisionPath) -> Response:
     """One decision with its signed explanation and any reviews."""
@@ -170,7 +180,7 @@ def read(path: DecisionPath) -> Response:
     return jsonify(decision_shown(row))
 
 
-@bp.get("/subjects/<subject_id>/decisions/<decision_id>.html")
+@bp.get("/subjects/<subject_id>/decisions/<decision_id>.html", responses={200: HTML_PAGE})
 @self_service
 def read_html(path: DecisionPath) -> Response:
     """The same decision and explanation as a readable page."""
@@ -183,7 +193,7 @@ def read_html(path: DecisionPath) -> Response:
     return response
 
 
-@bp.post("/subjects/<subject_id>/decisions/<decision_id>/reviews")
+@bp.post("/subjects/<subject_id>/decisions/<decision_id>/reviews", responses={201: ReviewOpenedOut})
 @self_service
 def ask_review(path: DecisionPath, body: ReviewIn) -> tuple[Response, int]:
     """Ask a person to review this decision; your statement goes with it."""
@@ -191,4 +201,5 @@ def ask_review(path: DecisionPath, body: ReviewIn) -> tuple[Response, int]:
     row = decision_of(session, subject_id=path.subject_id, decision_id=path.decision_id)
     review = open_review(session, vault=vault(), decision=row, statement=body.statement)
     log_access(path.subject_id, "review-opened")
-    return jsonify(review=review_out(session, vault=vault(), review=review)), 201
+    opened = ReviewOut.model_validate(review_out(session, vault=vault(), review=review))
+    return jsonify(ReviewOpenedOut(review=opened).model_dump(mode="json")), 201

@@ -5,13 +5,14 @@ from __future__ import annotations
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent.erasure import erase
 
 from .auth import self_service
-from .consent_schemas import SubjectPath
+from .consent_schemas import SubjectPath, Time
 from .keys import consent_keys, vault
 from .sessions import db, session_factory
 
@@ -31,28 +32,53 @@ KEPT_WHY = (
 )
 
 
-@bp.delete("/subjects/<subject_id>")
+class DestroyedOut(BaseModel):
+    """What the erasure destroyed."""
+
+    data_key: str
+    rows: dict[str, int] = Field(description="rows deleted, by table")
+
+
+class KeptOut(BaseModel):
+    """What the erasure kept, how much, and why."""
+
+    what: str
+    count: int
+    under_pseudonym: str
+    why: str
+
+
+class ErasureOut(BaseModel):
+    """A plain statement of what was destroyed and what remains."""
+
+    erased_at: Time
+    destroyed: DestroyedOut
+    kept: list[KeptOut]
+    future_use: str
+
+
+@bp.delete("/subjects/<subject_id>", responses={200: ErasureOut})
 @self_service
 def erase_me(path: SubjectPath) -> Response:
     """Erase my account: destroy my data key and every row about me, keep the evidence."""
     statement = erase(db(), keys=consent_keys(), vault=vault(), subject_id=path.subject_id)
-    response = jsonify(
+    out = ErasureOut(
         erased_at=statement.erased_at.isoformat(),
-        destroyed={
-            "data_key": "destroyed: every value sealed under it is now unreadable, backups "
-            "included",
-            "rows": statement.destroyed,
-        },
+        destroyed=DestroyedOut(
+            data_key="destroyed: every value sealed under it is now unreadable, backups included",
+            rows=statement.destroyed,
+        ),
         kept=[
-            {
-                "what": "transparency-log entries about you",
-                "count": statement.kept_log_entries + 1,
-                "under_pseudonym": statement.pseudonym,
-                "why": KEPT_WHY,
-            }
+            KeptOut(
+                what="transparency-log entries about you",
+                count=statement.kept_log_entries + 1,
+                under_pseudonym=statement.pseudonym,
+                why=KEPT_WHY,
+            )
         ],
         future_use="You are in no later training run, statistic, score or lender share.",
     )
+    response = jsonify(out.model_dump(mode="json"))
     factory = session_factory()
     response.call_on_close(lambda: checkpoint(factory))
     return response

@@ -9,12 +9,10 @@ written to the transparency log like any other. Each fact says whether it is ``d
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from consent import DataCategory, gate
 from consent.errors import ConsentMissing, ConsentNotFound
@@ -49,7 +47,26 @@ class FactsQuery(Strict):
     purpose: str = Field(max_length=48, description="`scoring` or `share:<lender>`, ...")
 
 
-@bp.get("/subjects/<subject_id>/facts")
+class FactOut(BaseModel):
+    """One fact the purpose may use, and the consent that allows it."""
+
+    name: str
+    value: int | float | None = Field(description="null where the fact is missing")
+    unit: str
+    category: DataCategory
+    consent_id: str = Field(description="the consent that allows this read")
+    disputed: bool = Field(description="an open dispute: new scores leave it out")
+
+
+class FactsOut(BaseModel):
+    """What a purpose sees about the person, and which categories it may not see."""
+
+    purpose: str
+    facts: list[FactOut]
+    withheld_categories: list[DataCategory]
+
+
+@bp.get("/subjects/<subject_id>/facts", responses={200: FactsOut})
 @gated(example_query={"purpose": "scoring"})
 def read_facts(path: FactsPath, query: FactsQuery) -> Response:
     """The facts the purpose may use, each with the consent that allows it."""
@@ -74,17 +91,18 @@ def read_facts(path: FactsPath, query: FactsQuery) -> Response:
     # Opened only after the gate allowed the read.
     values = get_facts(session, vault=vault(), subject_id=path.subject_id) or {}
     disputed = disputed_features(session, path.subject_id)
-    facts: list[dict[str, Any]] = [
-        {
-            "name": f.name,
-            "value": values.get(f.name),
-            "unit": f.unit,
-            "category": f.category.value,
-            "consent_id": consent_id,
-            "disputed": f.name in disputed,
-        }
+    facts = [
+        FactOut(
+            name=f.name,
+            value=values.get(f.name),
+            unit=f.unit,
+            category=f.category,
+            consent_id=consent_id,
+            disputed=f.name in disputed,
+        )
         for f in CONTRACT
         if f.category in allowed
     ]
-    withheld = sorted(c.value for c in set(DataCategory) - allowed)
-    return jsonify(purpose=str(purpose), facts=facts, withheld_categories=withheld)
+    withheld = sorted(set(DataCategory) - allowed, key=lambda c: c.value)
+    out = FactsOut(purpose=str(purpose), facts=facts, withheld_categories=withheld)
+    return jsonify(out.model_dump(mode="json"))

@@ -46,10 +46,10 @@ from .lender_schemas import (
     LenderReviewOut,
     LendersOut,
     MeOut,
-    StatisticOut,
 )
 from .sessions import db
 from .stats import StatisticQueryIn, release
+from .stats_schemas import StatisticOut
 
 bp = APIBlueprint(
     "lender",

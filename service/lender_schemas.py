@@ -96,22 +96,3 @@ class LenderReviewOut(BaseModel):
     """The review just opened."""
 
     review: LenderReview
-
-
-class Loss(BaseModel):
-    """A privacy loss: zCDP rho (exact), and epsilon at the reporting delta."""
-
-    rho: str
-    epsilon: float | None
-    delta: float
-
-
-class StatisticOut(BaseModel):
-    """A released DP statistic, its cost and the budget left."""
-
-    model_config = ConfigDict(extra="allow")
-
-    release_id: str
-    stored: bool
-    cost: Loss
-    remaining: Loss

@@ -6,7 +6,9 @@ not what Fairfile answers; ``FairfileOpenAPI.generate_spec_json`` rewrites each 
 error answers as ``application/problem+json`` with the ``Problem`` schema (RFC 9457 plus
 ``request_id`` and ``errors[]``), adds the answers every operation can give (401/403/404 for
 authenticated ones, 400/413/415 for ones with a body, 422, 429, and a ``default`` for
-anything unexpected), and states an HTML page's content type.
+anything unexpected). Success answers are never filled in here: every operation declares
+its own (``responses={200: Model}``, or ``HTML_PAGE`` for a page), so the document states
+the real shape of every answer; the contract test refuses an operation that declares none.
 
 The interactive docs (``/docs/swagger``) load their assets from the app, with no inline
 script: ``SWAGGER_HTML`` loads ``static/swagger-init.js``, served by the app.
@@ -95,6 +97,13 @@ DOCS_CSP: Final = (
 )
 
 
+#: The success answer of a route that renders an HTML page: ``responses={200: HTML_PAGE}``.
+HTML_PAGE: Final[dict[str, Any]] = {
+    "description": "The page",
+    "content": {"text/html": {"schema": {"type": "string"}}},
+}
+
+
 def _problem(status: str) -> dict[str, Any]:
     return {
         "description": _REASONS.get(status, "A problem"),
@@ -110,18 +119,6 @@ def describe_errors(spec: dict[str, Any]) -> dict[str, Any]:
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
             responses: dict[str, Any] = operation.setdefault("responses", {})
-            if not any(code.startswith("2") for code in responses):
-                for code in ("200", "201") if method == "post" else ("200",):
-                    responses[code] = {
-                        "description": "Done" if code == "200" else "Made",
-                        "content": {"application/json": {"schema": {"type": "object"}}},
-                    }
-            if path.endswith(".html"):
-                for code in [c for c in responses if c.startswith("2")]:
-                    responses[code] = {
-                        "description": "The page",
-                        "content": {"text/html": {"schema": {"type": "string"}}},
-                    }
             wanted = ["422", "429", "default"]
             if operation.get("security"):
                 wanted += ["401", "403", "404"]

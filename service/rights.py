@@ -29,9 +29,11 @@ from store import utcnow
 from store.db import WRITE
 
 from .auth import self_service
-from .consent_schemas import Strict, SubjectPath
-from .export import SECTIONS, DisputeOut, build_export, dispute_out
+from .consent_schemas import AccessLogEntryOut, ConsentOut, EventOut, Strict, SubjectPath, Time
+from .decision_schemas import ReviewOut
+from .export import FORMAT, SECTIONS, DisputeOut, build_export, dispute_out
 from .keys import consent_keys, vault
+from .openapi import HTML_PAGE
 from .sessions import db
 
 #: The most characters a dispute statement may have.
@@ -68,6 +70,98 @@ class DisputeCreated(BaseModel):
     dispute: DisputeOut
 
 
+class DisputesOut(BaseModel):
+    """Every dispute you opened, oldest first."""
+
+    disputes: list[DisputeOut]
+
+
+class ExportSectionOut(BaseModel):
+    """One section of the export: its key in the document, title and what it holds."""
+
+    section: str
+    title: str
+    about: str
+
+
+class ExportSubjectOut(BaseModel):
+    """Your record."""
+
+    id: str
+    created_at: Time
+    origin: str
+
+
+class ExportEnrolmentOut(BaseModel):
+    """When and under which notice you joined."""
+
+    enrolled_at: Time
+    channel: str
+    notice_version: str
+
+
+class ExportFactOut(BaseModel):
+    """One fact held about you."""
+
+    name: str
+    description: str
+    value: int | float | None
+    unit: str
+    category: str
+    disputed: bool
+
+
+class ExportFactsOut(BaseModel):
+    """Your facts and when they were recorded."""
+
+    recorded_at: Time | None
+    values: list[ExportFactOut]
+
+
+class ExportConsentOut(ConsentOut):
+    """A consent with its history."""
+
+    history: list[EventOut]
+
+
+class ExportReceiptOut(BaseModel):
+    """A receipt you were given, as signed."""
+
+    id: str
+    consent_id: str
+    issued_at: Time
+    log_entry_id: int
+    envelope: dict[str, Any] = Field(description="the receipt in its signed envelope")
+
+
+class NotHeldOut(BaseModel):
+    """Something Fairfile does not hold about you."""
+
+    what: str
+    note: str
+
+
+class ExportOut(BaseModel):
+    """Everything held about you (docs/data-rights.md describes each section)."""
+
+    format: str = Field(description=f"`{FORMAT}`")
+    generated_at: Time
+    contents: list[ExportSectionOut]
+    subject: ExportSubjectOut
+    enrolment: ExportEnrolmentOut | None
+    facts: ExportFactsOut | None
+    disputes: list[DisputeOut]
+    decisions: list[dict[str, Any]] = Field(description="each decision's opened record")
+    reviews: list[ReviewOut]
+    consents: list[ExportConsentOut]
+    receipts: list[ExportReceiptOut]
+    access_log: list[AccessLogEntryOut]
+    audit_protected_attribute: dict[str, Any] | None = Field(
+        description="the synthetic group used only to audit fairness; never a model input"
+    )
+    not_held: list[NotHeldOut]
+
+
 def exported(subject_id: str, what: str) -> dict[str, Any]:
     """Build the person's export and log it (committed) before it is handed out."""
     # Build the document in the request's read transaction, then write the export to the
@@ -101,7 +195,7 @@ def _private(response: Response, filename: str | None = None) -> Response:
     return response
 
 
-@bp.get("/subjects/<subject_id>/export")
+@bp.get("/subjects/<subject_id>/export", responses={200: ExportOut})
 @self_service
 def export(path: SubjectPath) -> Response:
     """Everything held about you, as one JSON document (a download).
@@ -117,7 +211,7 @@ def export(path: SubjectPath) -> Response:
     return _private(response, f"fairfile-export-{day}.json")
 
 
-@bp.get("/subjects/<subject_id>/export.html")
+@bp.get("/subjects/<subject_id>/export.html", responses={200: HTML_PAGE})
 @self_service
 def export_html(path: SubjectPath) -> Response:
     """The same export as a readable page."""
@@ -138,13 +232,17 @@ def dispute(path: SubjectPath, body: DisputeIn) -> tuple[Response, int]:
         feature=body.feature,
         statement=body.statement,
     )
-    return jsonify(dispute=dispute_out(session, vault(), opened)), 201
+    out = DisputeCreated(dispute=DisputeOut.model_validate(dispute_out(session, vault(), opened)))
+    return jsonify(out.model_dump(mode="json")), 201
 
 
-@bp.get("/subjects/<subject_id>/disputes")
+@bp.get("/subjects/<subject_id>/disputes", responses={200: DisputesOut})
 @self_service
 def list_disputes(path: SubjectPath) -> Response:
     """Every dispute you opened, oldest first, with its state and the reviewer's reason."""
     session = db()
     found = disputes_of(session, path.subject_id)
-    return jsonify(disputes=[dispute_out(session, vault(), d) for d in found])
+    out = DisputesOut(
+        disputes=[DisputeOut.model_validate(dispute_out(session, vault(), d)) for d in found]
+    )
+    return jsonify(out.model_dump(mode="json"))

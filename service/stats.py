@@ -34,6 +34,7 @@ from .consent_schemas import Strict
 from .decisions import card_in_force
 from .keys import consent_keys, vault
 from .sessions import db, restart_ready_to_write, session_factory
+from .stats_schemas import Loss, ReleaseOut, ReleasesOut, StatisticOut
 
 bp = APIBlueprint(
     "statistics",
@@ -86,16 +87,14 @@ def budget() -> tuple[PrivacyLoss, float]:
     return limit, settings.privacy_delta
 
 
-def _loss(loss: PrivacyLoss, delta: float) -> dict[str, object]:
+def _loss(loss: PrivacyLoss, delta: float) -> Loss:
     epsilon = loss.epsilon_at(delta)
-    return {
-        "rho": loss.decimal(),
-        "epsilon": None if epsilon == float("inf") else epsilon,
-        "delta": delta,
-    }
+    return Loss(
+        rho=loss.decimal(), epsilon=None if epsilon == float("inf") else epsilon, delta=delta
+    )
 
 
-@bp.post("/statistics")
+@bp.post("/statistics", responses={200: StatisticOut, 201: StatisticOut})
 def release_statistic(body: StatisticIn) -> tuple[Response, int]:
     """Release a DP statistic: value, 95% interval, cost and remaining budget per answer."""
     answer, status = release(body, actor=body.actor)
@@ -131,35 +130,38 @@ def release(body: StatisticQueryIn, *, actor: str) -> tuple[dict[str, Any], int]
         session, reserved=reserved, keys=consent_keys(), vault=vault(), actor=actor
     )
     status = 200 if reserved.stored is not None else 201
-    answer = {
-        **result,
-        "release_id": reserved.release_id,
-        "stored": reserved.stored is not None,
-        "cost": _loss(reserved.cost, delta),
-        "remaining": _loss(reserved.remaining, delta),
-    }
-    return answer, status
+    answer = StatisticOut.model_validate(
+        {
+            **result,
+            "release_id": reserved.release_id,
+            "stored": reserved.stored is not None,
+            "cost": _loss(reserved.cost, delta),
+            "remaining": _loss(reserved.remaining, delta),
+        }
+    )
+    return answer.model_dump(mode="json"), status
 
 
-@bp.get("/statistics/releases")
+@bp.get("/statistics/releases", responses={200: ReleasesOut})
 def list_releases(query: ReleasesQuery) -> Response:
     """The most recent releases: who asked, what, how, what it cost, and the result."""
     rows = db().scalars(select(Release).order_by(Release.created_at.desc()).limit(query.limit))
-    return jsonify(
+    out = ReleasesOut(
         releases=[
-            {
-                "id": r.id,
-                "created_at": r.created_at.isoformat(),
-                "actor": r.actor,
-                "purpose": r.purpose,
-                "kind": r.kind,
-                "query": r.query,
-                "mechanism": r.mechanism,
-                "cost_rho": r.cost_rho,
-                "members": r.members,
-                "status": r.status,
-                "result": r.result,
-            }
+            ReleaseOut(
+                id=r.id,
+                created_at=r.created_at.isoformat(),
+                actor=r.actor,
+                purpose=r.purpose,
+                kind=r.kind,
+                query=r.query,
+                mechanism=r.mechanism,
+                cost_rho=r.cost_rho,
+                members=r.members,
+                status=r.status,
+                result=r.result,
+            )
             for r in rows
         ]
     )
+    return jsonify(out.model_dump(mode="json"))

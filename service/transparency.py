@@ -15,6 +15,7 @@ from consent import transparency
 
 from .consent_schemas import ConsistencyQuery, EntryPath, TreeSizePath, TreeSizeQuery
 from .keys import consent_keys
+from .log_schemas import ConsistencyProofOut, InclusionProofOut, SignedEnvelope
 from .sessions import db, session_factory
 
 bp = APIBlueprint(
@@ -33,29 +34,32 @@ def _sequence() -> dict[str, object]:
         return transparency.sequence(session, keyring=consent_keys().keyring)
 
 
-@bp.get("/tree-head")
+@bp.get("/tree-head", responses={200: SignedEnvelope})
 def tree_head() -> Response:
     """The newest signed tree head (RFC 9162 style), after sequencing waiting entries."""
-    return jsonify(_sequence())
+    return jsonify(SignedEnvelope.model_validate(_sequence()).model_dump(mode="json"))
 
 
-@bp.get("/tree-heads/<int:tree_size>")
+@bp.get("/tree-heads/<int:tree_size>", responses={200: SignedEnvelope})
 def tree_head_at(path: TreeSizePath) -> Response:
     """A signed tree head of an earlier size."""
-    return jsonify(transparency.head_at(db(), path.tree_size))
+    head = transparency.head_at(db(), path.tree_size)
+    return jsonify(SignedEnvelope.model_validate(head).model_dump(mode="json"))
 
 
-@bp.get("/entries/<int:entry_id>/inclusion-proof")
+@bp.get("/entries/<int:entry_id>/inclusion-proof", responses={200: InclusionProofOut})
 def inclusion_proof(path: EntryPath, query: TreeSizeQuery) -> Response:
     """The audit path of an entry (a receipt's ``log_entry_id``) in a signed tree."""
     _sequence()
-    return jsonify(transparency.inclusion(db(), entry_id=path.entry_id, tree_size=query.tree_size))
+    proof = transparency.inclusion(db(), entry_id=path.entry_id, tree_size=query.tree_size)
+    return jsonify(InclusionProofOut.model_validate(proof).model_dump(mode="json"))
 
 
-@bp.get("/consistency-proof")
+@bp.get("/consistency-proof", responses={200: ConsistencyProofOut})
 def consistency_proof(query: ConsistencyQuery) -> Response:
     """A proof that the tree of size ``first`` is a prefix of the tree of size ``second``."""
-    return jsonify(transparency.consistency(db(), first=query.first, second=query.second))
+    proof = transparency.consistency(db(), first=query.first, second=query.second)
+    return jsonify(ConsistencyProofOut.model_validate(proof).model_dump(mode="json"))
 
 
 @well_known.get("/jwks.json")

@@ -23,8 +23,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 from schemathesis import GenerationMode
+from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from service import openapi
 from tests.conftest import make_test_app
 from tests.consent_fixtures import signed_in_headers
 from tests.lender_fixtures import make_world
@@ -47,6 +49,45 @@ def test_the_document_is_valid_openapi_3_1():
             for code, answer in responses.items():
                 if code[0] in "45" or code == "default":
                     assert list(answer["content"]) == ["application/problem+json"], (path, code)
+
+
+def test_every_success_answer_has_its_own_schema():
+    """No generic object is left: a 2xx answer is a named model or, for a page, HTML."""
+    app = make_test_app(Path(tempfile.mkdtemp(prefix="fairfile-openapi-")))
+    spec = app.test_client().get("/openapi.json").json
+    schemas = spec["components"]["schemas"]
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            for code, answer in operation["responses"].items():
+                if not code.startswith("2"):
+                    continue
+                where = (method, path, code)
+                if path.endswith(".html"):
+                    assert list(answer["content"]) == ["text/html"], where
+                    continue
+                assert list(answer["content"]) == ["application/json"], where
+                ref = answer["content"]["application/json"]["schema"]["$ref"]
+                model = schemas[ref.rsplit("/", 1)[1]]
+                assert model["type"] == "object", where
+                assert model["properties"], where
+                assert model.get("additionalProperties") is not True, where
+
+
+def test_a_wrong_answer_fails_the_conformance_check(tmp_path, sessions, monkeypatch):
+    """The check reads the precise schema: an answer missing a documented field fails it."""
+    described = openapi.describe_errors
+
+    def wanting_more(spec):
+        described(spec)
+        spec["components"]["schemas"]["SignedEnvelope"]["required"].append("missing")
+        return spec
+
+    monkeypatch.setattr(openapi, "describe_errors", wanting_more)
+    app = make_test_app(tmp_path, engine=sessions, **ROOMY)
+    operation = schemathesis.openapi.from_wsgi("/openapi.json", app)["/v1/log/tree-head"]["GET"]
+    with pytest.raises(FailureGroup) as failed:
+        operation.Case().call_and_validate(excluded_checks=[positive_data_acceptance])
+    assert '"missing" is a required property' in str(failed.value.exceptions[0])
 
 
 @pytest.fixture
