@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, event, select
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
@@ -71,6 +71,35 @@ def _refuse_update(_mapper: Mapper[Any], _connection: Any, target: Decision) -> 
     raise DecisionError(f"decision {target.id} is immutable; a review records changes")
 
 
+class Phases(Protocol):
+    """Where a caller may end one transaction and begin the next while a decision is made.
+
+    A decision writes twice: the consent check's log entry, then the decision. In between
+    it only reads and computes (facts, score, explanation, signature), which is most of
+    its time. A caller on SQLite, which admits one writer at a time, commits the log entry
+    at ``authorized`` and begins its write again at ``ready_to_store``, so other writers
+    are not held up by the computing. The read is logged and committed before any data is
+    read; if the decision then fails, the log still says, truthfully, that the read
+    happened.
+    """
+
+    def authorized(self) -> None:
+        """The read is allowed and logged; the caller may commit now."""
+
+    def ready_to_store(self) -> None:
+        """The decision is built; the caller makes its transaction ready to write."""
+
+
+class OneTransaction:
+    """Everything in the caller's one transaction (commands, tests, the web UI)."""
+
+    def authorized(self) -> None:
+        """Nothing to do: the caller's transaction goes on."""
+
+    def ready_to_store(self) -> None:
+        """Nothing to do: the caller's transaction goes on."""
+
+
 @dataclass(frozen=True)
 class Policy:
     """The lender's cut-off and refer band (points below the cut-off that are referred)."""
@@ -104,11 +133,14 @@ def decide(
     actor: str = "subject",
     within: frozenset[DataCategory] | None = None,
     now: dt.datetime | None = None,
+    phases: Phases | None = None,
 ) -> tuple[Decision, dict[str, Any]]:
     """Score the person under their scoring consent and store the decision, sealed.
 
     ``within`` narrows the categories used further (a lender's decision uses only what the
-    person shares with that lender). Returns the stored row and its opened payload.
+    person shares with that lender). ``phases`` lets the caller split the work into
+    transactions (see ``Phases``; default: one). Returns the stored row and its opened
+    payload.
 
     Raises:
         ConsentMissing: no active scoring consent covers any of the contract's categories.
@@ -131,6 +163,8 @@ def decide(
         what="decision",
         now=now,
     )
+    phases = phases or OneTransaction()
+    phases.authorized()
     consent_id = authorization.consent_ids[0]
     facts = get_facts(session, vault=vault, subject_id=subject_id)
     disputed = disputed_features(session, subject_id)
@@ -169,6 +203,7 @@ def decide(
         "inputs_used": inputs,
         "explanation": keys.keyring.sign(explanation),
     }
+    phases.ready_to_store()
     row = Decision(
         id=decision_id,
         subject_id=subject_id,

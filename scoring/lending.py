@@ -30,7 +30,7 @@ from store import Base, UuidPk, new_id, utcnow
 from store.vault import Vault
 
 from .contract import FEATURES
-from .decisions import Decision, DecisionNotFound, Policy, decide
+from .decisions import Decision, DecisionNotFound, Phases, Policy, decide
 from .scorecard import Scorecard
 
 #: What the lender sees of the explanation, besides the shared lines and reasons.
@@ -98,8 +98,11 @@ def request_decision(
     card: Scorecard,
     model_card: Mapping[str, Any],
     policy: Policy,
+    phases: Phases | None = None,
 ) -> tuple[Decision, bool]:
     """Return the decision for this request and whether it was made now (else replayed).
+
+    ``phases`` splits the work into transactions as in ``decide``.
 
     Raises:
         IdempotencyConflict: the key was used for a different request, or is in flight.
@@ -131,6 +134,7 @@ def request_decision(
         policy=policy,
         actor=f"lender:{lender_id}",
         within=gate.covered(session, subject_id=subject_id, purpose=share),
+        phases=phases,
     )
     record = LenderRequest(
         lender_id=lender_id,

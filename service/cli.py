@@ -6,6 +6,8 @@ each builds the app or only what it needs, and runs its work in one transaction.
 
 from __future__ import annotations
 
+import os
+
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
@@ -82,7 +84,7 @@ def db_status() -> None:
     "--workers",
     type=int,
     default=None,
-    help="Processes (default: 1 on SQLite, whose writes serialise anyway; 2 otherwise).",
+    help="Processes (default: one per CPU core; writers of all of them queue together).",
 )
 @click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
@@ -91,8 +93,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
     from .serve import serve
 
     if workers is None:
-        sqlite = session_factory().kw["bind"].dialect.name == "sqlite"
-        workers = 1 if sqlite else 2
+        workers = os.cpu_count() or 1
     base = f"http://{host}:{port}"
     click.echo(
         f"Fairfile is starting on {base}\n"

@@ -49,7 +49,7 @@ from .decision_schemas import (
 )
 from .keys import consent_keys, vault
 from .openapi import HTML_PAGE
-from .sessions import db
+from .sessions import SplitWrites, db
 
 bp = APIBlueprint(
     "decisions",
@@ -89,13 +89,24 @@ def card_in_force() -> tuple[Scorecard, dict[str, Any]]:
     return Scorecard.from_model(version=model.version, points=model.points), model.card
 
 
-def decision_shown(row: Decision) -> dict[str, Any]:
-    """Return one decision as shown to its person: outcome, explanation, reviews."""
+def decision_shown(row: Decision, fresh: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return one decision as shown to its person: outcome, explanation, reviews.
+
+    ``fresh`` is the opened payload of a decision made in this request: it has no reviews
+    yet, so nothing more is read.
+    """
     session = db()
-    payload = open_decision(session, vault=vault(), decision=row)
-    in_force, by = effective_decision(
-        session, vault=vault(), decision_id=row.id, original=payload["decision"]
-    )
+    if fresh is not None:
+        payload, in_force, by, reviews = fresh, fresh["decision"], None, []
+    else:
+        payload = open_decision(session, vault=vault(), decision=row)
+        in_force, by = effective_decision(
+            session, vault=vault(), decision_id=row.id, original=payload["decision"]
+        )
+        reviews = [
+            review_out(session, vault=vault(), review=r)
+            for r in reviews_of(session, decision_id=row.id)
+        ]
     return DecisionShownOut.model_validate(
         {
             "id": row.id,
@@ -107,10 +118,7 @@ def decision_shown(row: Decision) -> dict[str, Any]:
             "score": payload["score"],
             "cut_off": payload["cut_off"],
             "explanation": payload["explanation"],
-            "reviews": [
-                review_out(session, vault=vault(), review=r)
-                for r in reviews_of(session, decision_id=row.id)
-            ],
+            "reviews": reviews,
         }
     ).model_dump(mode="json")
 
@@ -139,7 +147,7 @@ def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
         refer_band=body.refer_band,
         lender=body.lender,
     )
-    row, _payload = decide(
+    row, payload = decide(
         db(),
         vault=vault(),
         keys=consent_keys(),
@@ -147,8 +155,9 @@ def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
         card=card,
         model_card=model_card,
         policy=policy,
+        phases=SplitWrites(),
     )
-    return jsonify(decision_shown(row)), 201
+    return jsonify(decision_shown(row, fresh=payload)), 201
 
 
 @bp.get("/subjects/<subject_id>/decisions", responses={200: DecisionsOut})

@@ -47,7 +47,7 @@ from .lender_schemas import (
     LendersOut,
     MeOut,
 )
-from .sessions import db
+from .sessions import SplitWrites, db
 from .stats import StatisticQueryIn, release
 from .stats_schemas import StatisticOut
 
@@ -162,6 +162,7 @@ def ask(
         card=card,
         model_card=model_card,
         policy=policy,
+        phases=SplitWrites(),
     )
     response = jsonify(_shown(row))
     response.headers["Location"] = f"{bp.url_prefix}/subjects/{path.subject_id}/decisions/{row.id}"

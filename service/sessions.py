@@ -74,3 +74,21 @@ def restart_ready_to_write() -> Session:
     session.commit()
     session.connection(execution_options=WRITE)
     return session
+
+
+class SplitWrites:
+    """Commit a decision's log entry, compute without holding the write lock, then store.
+
+    Passed as ``phases`` to ``scoring.decisions.decide``: at ``authorized`` this request's
+    transaction (the consent check and its log entry) commits and a read transaction
+    follows; at ``ready_to_store`` the next transaction begins ready to write. SQLite's
+    one write lock is then held for two short writes instead of the whole request.
+    """
+
+    def authorized(self) -> None:
+        """Commit the read's log entry; what follows only reads."""
+        db().commit()
+
+    def ready_to_store(self) -> None:
+        """Begin the transaction that stores the decision, ready to write."""
+        restart_ready_to_write()

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 #: The largest integer magnitude that every JSON parser (and JCS) reads back exactly.
 MAX_SAFE_INTEGER: Final = 2**53 - 1
@@ -74,16 +74,47 @@ def plain_json(value: object) -> Any:
         return _plain(value, "", 0)
 
 
+def plain_and_canonical(value: object) -> tuple[Any, bytes]:
+    """Return ``(plain_json(value), canonical_json(value))`` from one walk of ``value``.
+
+    Raises:
+        NotCanonical: as for ``canonical_json``.
+    """
+    plain = plain_json(value)
+    return plain, _encode(plain)
+
+
 class _Refused(Exception):
     pass
 
 
 def _checked(value: object, depth: int) -> Any:
-    # The fast path of ``_plain``: the same rules, without building JSON pointers.
+    # The fast path of ``_plain``: the same rules, without building JSON pointers. Exact
+    # built-in types are dispatched first (nearly every value of a signed document is
+    # one); subclasses (str and int enums, other mappings, tuples) take the general path.
     if depth > MAX_DEPTH:
         raise _Refused
-    if value is None or isinstance(value, bool):
+    kind = type(value)
+    if kind is str:
+        text = cast(str, value)
+        return text if text.isascii() else _text(text, "")
+    if kind is dict:
+        items = cast(dict[object, object], value)
+        return {_key(key): _checked(item, depth + 1) for key, item in items.items()}
+    if kind is int:
+        if not -MAX_SAFE_INTEGER <= cast(int, value) <= MAX_SAFE_INTEGER:
+            raise _Refused
         return value
+    if value is None or kind is bool:
+        return value
+    if kind is list:
+        return [_checked(item, depth + 1) for item in cast(list[object], value)]
+    return _checked_subclass(value, depth)
+
+
+def _checked_subclass(value: object, depth: int) -> Any:
+    if isinstance(value, bool):
+        return bool(value)
     if isinstance(value, int):
         if abs(value) > MAX_SAFE_INTEGER:
             raise _Refused
@@ -91,21 +122,21 @@ def _checked(value: object, depth: int) -> Any:
     if isinstance(value, str):
         return value if type(value) is str and value.isascii() else _text(value, "")
     if isinstance(value, Mapping):
-        copy: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise _Refused
-            if not key.isascii():
-                name = _text(key, "")
-                if any(ord(char) > 0xFFFF for char in name):
-                    raise _Refused
-            else:
-                name = str.__str__(key)
-            copy[name] = _checked(item, depth + 1)
-        return copy
+        return {_key(key): _checked(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [_checked(item, depth + 1) for item in value]
     raise _Refused
+
+
+def _key(key: object) -> str:
+    if type(key) is str and key.isascii():
+        return key
+    if not isinstance(key, str):
+        raise _Refused
+    name = _text(key, "")
+    if any(ord(char) > 0xFFFF for char in name):
+        raise _Refused
+    return name
 
 
 def _encode(plain: Any) -> bytes:

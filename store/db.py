@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
+import os
 import threading
 from typing import Any, ClassVar
 
@@ -96,7 +98,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(parsed, **kwargs)
     if engine.dialect.name == "sqlite":
-        writers = threading.Lock()
+        database = parsed.database or ""
+        on_disk = database not in {"", ":memory:"} and not database.startswith("file:")
+        writers = WriterQueue(f"{database}.writers" if on_disk else None)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", lambda conn: _sqlite_begin(conn, writers))
         event.listen(engine, "commit", _sqlite_end)
@@ -104,15 +108,62 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return engine
 
 
-def _sqlite_begin(connection: Connection, writers: threading.Lock) -> None:
+class WriterQueue:
+    """The queue SQLite writers wait in, in this process and across processes.
+
+    SQLite admits one writer; its own busy handler makes the others retry by sleeping,
+    which lets late writers overtake and stretches the tail. Here a writer waits on a lock
+    instead and is woken the moment the lock is free: a thread lock among the threads of a
+    process, then (for a database in a file) an exclusive ``flock`` on a file beside the
+    database among processes, such as several gunicorn workers and a CLI command.
+
+    The file is opened once per process (never inherited across a fork: a lock shared
+    through an inherited file description would not exclude the sibling). The kernel
+    drops a dead process's lock. The in-process wait is bounded like SQLite's busy
+    timeout, so a lock left held by a bug costs speed, never a deadlock: SQLite's own
+    locking still serialises the writers.
+    """
+
+    def __init__(self, path: str | None, timeout: float = 10.0) -> None:
+        self._path = path
+        self._timeout = timeout
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self) -> bool:
+        """Wait for the turn to write; False if the in-process wait timed out."""
+        if not self._threads.acquire(timeout=self._timeout):
+            return False
+        try:
+            if self._path is not None:
+                fcntl.flock(self._file(self._path), fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+        return True
+
+    def release(self) -> None:
+        """End this writer's turn."""
+        try:
+            if self._path is not None and self._fd is not None and self._pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _file(self, path: str) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+def _sqlite_begin(connection: Connection, writers: WriterQueue) -> None:
     # A writing transaction asks for IMMEDIATE (see ``WRITE``): it takes SQLite's write lock
     # at BEGIN, so concurrent writers queue instead of failing when a read lock cannot be
-    # upgraded. Writers of this process queue on a lock first: SQLite's own busy handler
-    # retries by sleeping, which lets late writers overtake and stretches the tail.
+    # upgraded, and they queue in the ``WriterQueue`` first.
     mode = connection.get_execution_options().get("sqlite_begin", "")
-    # The wait is bounded like SQLite's busy timeout: a lock left held by a bug then only
-    # costs speed (SQLite's own locking still serialises the writers), never a deadlock.
-    if mode == "IMMEDIATE" and writers.acquire(timeout=10):
+    if mode == "IMMEDIATE" and writers.acquire():
         connection.info["fairfile.writers"] = writers
     try:
         connection.exec_driver_sql(f"BEGIN {mode}".strip())
@@ -122,7 +173,7 @@ def _sqlite_begin(connection: Connection, writers: threading.Lock) -> None:
 
 
 def _sqlite_end(connection: Connection) -> None:
-    held: threading.Lock | None = connection.info.pop("fairfile.writers", None)
+    held: WriterQueue | None = connection.info.pop("fairfile.writers", None)
     if held is not None:
         held.release()
 

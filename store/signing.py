@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 
 from .canonical import NotCanonical as NotCanonical
 from .canonical import canonical_json as canonical_json
-from .canonical import plain_json
+from .canonical import plain_and_canonical
 
 log = logging.getLogger(__name__)
 
@@ -155,11 +155,11 @@ def verify(envelope: object, public_keys: Mapping[str, Ed25519PublicKey]) -> dic
     if not isinstance(document, Mapping):
         raise SignatureInvalid("malformed envelope: 'document' must be an object")
     try:
-        plain = plain_json(document)
+        plain, data = plain_and_canonical(document)
     except NotCanonical as exc:
         raise SignatureInvalid(f"malformed document: {exc}") from exc
     try:
-        key.verify(value, canonical_json(plain))
+        key.verify(value, data)
     except InvalidSignature:
         raise SignatureInvalid(f"the signature does not match the document (key {kid})") from None
     result: dict[str, Any] = plain
@@ -255,8 +255,8 @@ class Keyring:
         Raises:
             NotCanonical: the document holds a value canonical JSON refuses (a float...).
         """
-        plain = plain_json(document)
-        value = self._active.sign(canonical_json(plain))
+        plain, data = plain_and_canonical(document)
+        value = self._active.sign(data)
         return {
             "document": plain,
             "signature": {"alg": SIGNATURE_ALG, "kid": self._active_kid, "value": _b64url(value)},

@@ -16,7 +16,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import given
 from hypothesis import strategies as st
 
-from store.canonical import MAX_SAFE_INTEGER, NotCanonical, canonical_json
+from store.canonical import (
+    MAX_SAFE_INTEGER,
+    NotCanonical,
+    _plain,
+    canonical_json,
+    plain_and_canonical,
+    plain_json,
+)
 from store.signing import (
     Keyring,
     KeyringError,
@@ -156,6 +163,14 @@ def test_canonical_json_round_trips_and_ignores_key_order(value):
     assert json.loads(encoded) == value
     assert canonical_json(_reversed_keys(value)) == encoded
     assert canonical_json(json.loads(encoded)) == encoded
+
+
+@given(json_values)
+def test_the_fast_walk_and_the_slow_walk_agree(value):
+    # plain_json takes a fast walk over exact built-in types and falls back to the slow,
+    # explaining walk only when refused; both must give the same copy.
+    assert plain_json(value) == _plain(value, "", 0)
+    assert plain_and_canonical(value) == (plain_json(value), canonical_json(value))
 
 
 # ------------------------------------------------------------------ sign and verify
