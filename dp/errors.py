@@ -29,3 +29,7 @@ class InvalidQuery(PrivacyError, ValueError):
 
 class LedgerBug(RuntimeError):
     """An internal invariant of the ledger failed: this is a bug, not a refusal."""
+
+
+class ModelNotFound(LookupError):
+    """No such model version for this caller (another lender's answers the same)."""

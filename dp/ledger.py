@@ -191,3 +191,72 @@ def complete(session: Session, *, release_id: str, result: dict[str, Any]) -> Re
     release.released_at = utcnow()
     session.flush()
     return release
+
+
+def dataset_spent(session: Session, *, dataset: str, kind: str) -> PrivacyLoss:
+    """Return what every release of ``kind`` over the dataset ``dataset`` has cost so far."""
+    units = session.scalar(
+        select(func.coalesce(func.sum(Release.cost_units), 0)).where(
+            Release.kind == kind, Release.fingerprint == dataset
+        )
+    )
+    return PrivacyLoss.from_units(int(units or 0))
+
+
+def reserve_dataset(
+    session: Session,
+    *,
+    budget: PrivacyLoss,
+    dataset: str,
+    cost: PrivacyLoss,
+    actor: str,
+    purpose: str,
+    kind: str,
+    query: dict[str, Any],
+    mechanism: dict[str, Any],
+) -> Reservation:
+    """Charge a release over a file that is not in the database to the file's own budget.
+
+    A lender's historical file (``dp.own_data``) holds people Fairfile does not know: its
+    rows are charged as one, by the file's digest ``dataset`` (the release's fingerprint).
+    Every release of ``kind`` over the same data adds up, and one that would take the
+    data past ``budget`` is refused. The ledger's lock row is taken first, as for every
+    release; the caller owns the transaction.
+
+    Raises:
+        BudgetExhausted: the data's budget has less than ``cost`` left; nothing charged.
+    """
+    if cost.is_unlimited:
+        raise BudgetExhausted(
+            "an unlimited privacy loss is never charged to anyone",
+            requested={"rho": "inf"},
+            remaining={"rho": budget.decimal()},
+        )
+    lock = session.scalars(select(LedgerLock).where(LedgerLock.id == 1).with_for_update()).first()
+    if lock is None:
+        raise LedgerBug("the ledger's lock row is missing: run `fairfile db upgrade`")
+    left = budget.minus(dataset_spent(session, dataset=dataset, kind=kind))
+    if left < cost:
+        raise BudgetExhausted(
+            f"this release needs {cost} but this file's data has {left} left",
+            requested={"rho": cost.decimal()},
+            remaining={"rho": left.decimal()},
+        )
+    lock.releases += 1
+    release = Release(
+        actor=actor,
+        purpose=purpose,
+        kind=kind,
+        query=query,
+        fingerprint=dataset,
+        members=0,
+        mechanism=mechanism,
+        cost_units=cost.units(),
+        cost_rho=cost.decimal(),
+        status="reserved",
+        result=None,
+        released_at=None,
+    )
+    session.add(release)
+    session.flush()
+    return Reservation(release.id, cost, left.minus(cost), 0)

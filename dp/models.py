@@ -83,10 +83,19 @@ class Release(Base):
 
 
 class ModelVersion(Base):
-    """A scoring model fit from DP releases, with its model card; at most one is active."""
+    """A scoring model fit from DP releases, with its model card; at most one is active.
+
+    ``source`` is ``contract`` for a model of the feature contract (trained on Fairfile's
+    consenting subjects or a synthetic folder), ``own-data`` for one trained on a lender's
+    own file with its mapping's features (``dp.own_data``): such a model belongs to
+    ``lender_id`` (``None`` when an operator trained it from the command line) and is
+    never active, so it never scores Fairfile's own subjects.
+    """
 
     __tablename__ = "model_versions"
     __table_args__ = (
+        CheckConstraint("source IN ('contract', 'own-data')", name="source"),
+        CheckConstraint("source = 'contract' OR NOT active", name="own_data_never_active"),
         Index(
             "ix_model_versions_one_active",
             "active",
@@ -105,3 +114,7 @@ class ModelVersion(Base):
     )
     card: Mapped[dict[str, Any]] = mapped_column(JSON)
     points: Mapped[dict[str, Any]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16), default="contract", server_default="contract")
+    lender_id: Mapped[str | None] = mapped_column(
+        String(40), ForeignKey("lenders.id", ondelete="RESTRICT"), index=True
+    )

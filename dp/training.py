@@ -16,7 +16,7 @@ higher risk. Everything after the noise is post-processing and costs nothing (AD
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,17 +143,33 @@ def _noisy_size(noisy: list[int]) -> int:
 
 
 def _woe(noisy: list[int], smoothing: float) -> Scorecard:
-    points: dict[str, list[float]] = {}
+    sizes = [len(bin_labels(FEATURES[name])) for name in FEATURE_NAMES]
+    intercept, tables = woe_from_tables(noisy, sizes, smoothing)
+    return Scorecard(intercept, dict(zip(FEATURE_NAMES, tables, strict=True)))
+
+
+def woe_from_tables(
+    noisy: Sequence[int], sizes: Sequence[int], smoothing: float
+) -> tuple[float, list[list[float]]]:
+    """Return the prior log-odds of default and each table's weights of evidence.
+
+    ``noisy`` holds the (bin x outcome) tables one after another, each ``2 * size`` cells
+    with repaid and default counts interleaved per bin. Post-processing only.
+
+    >>> intercept, [woe] = woe_from_tables([30, 10, 10, 30], [2], 0.0)
+    >>> round(intercept, 6), [round(w, 4) for w in woe]
+    (0.0, [-1.0986, 1.0986])
+    """
+    tables: list[list[float]] = []
     start = 0
     estimates = []
-    for name in FEATURE_NAMES:
-        bins = len(bin_labels(FEATURES[name]))
+    for bins in sizes:
         cells = np.maximum(np.asarray(noisy[start : start + 2 * bins], dtype=np.float64), 0.0)
         start += 2 * bins
         repaid, default = cells[0::2] + smoothing, cells[1::2] + smoothing
-        points[name] = (np.log(default / default.sum()) - np.log(repaid / repaid.sum())).tolist()
+        tables.append((np.log(default / default.sum()) - np.log(repaid / repaid.sum())).tolist())
         estimates.append((default.sum(), repaid.sum()))
     # The prior from the average of every table's (noisy) outcome totals.
     defaults = float(np.mean([d for d, _ in estimates]))
     repaid_total = float(np.mean([r for _, r in estimates]))
-    return Scorecard(math.log(defaults / repaid_total), points)
+    return math.log(defaults / repaid_total), tables

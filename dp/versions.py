@@ -2,6 +2,10 @@
 
 Training is recorded in the ledger like every release (``purpose = training``): the
 reservation is made and committed first, the version stored with the release's id.
+
+A version trained on a lender's own file (``source = "own-data"``, ``dp.own_data``) is
+never active: ``activate`` refuses it, ``active_version`` never returns it (and a check
+constraint forbids it), and a lender reads only its own (``own_version``).
 """
 
 from __future__ import annotations
@@ -13,9 +17,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from . import ledger
+from .errors import ModelNotFound
 from .loss import PrivacyLoss
 from .models import ModelVersion
 from .training import Trained
+
+CONTRACT = "contract"
+OWN_DATA = "own-data"
 
 
 def reserve_training(
@@ -64,16 +72,76 @@ def save_version(
 
 
 def active_version(session: Session) -> ModelVersion | None:
-    """Return the active model version, if any."""
-    return session.scalars(select(ModelVersion).where(ModelVersion.active)).first()
+    """Return the active model version, if any (never one trained on a lender's file)."""
+    return session.scalars(
+        select(ModelVersion).where(ModelVersion.active, ModelVersion.source == CONTRACT)
+    ).first()
 
 
 def activate(session: Session, *, version: int) -> ModelVersion:
-    """Make ``version`` the active model."""
+    """Make ``version`` the active model.
+
+    Raises:
+        LookupError: there is no such version, or it was trained on a lender's own file
+            (its features are not the contract's; it never scores Fairfile's subjects).
+    """
     chosen = session.scalars(select(ModelVersion).where(ModelVersion.version == version)).first()
     if chosen is None:
         raise LookupError(f"no model version {version}")
+    if chosen.source != CONTRACT:
+        raise LookupError(
+            f"model version {version} was trained on a lender's own file: it scores that "
+            "lender's records only and never becomes the active model"
+        )
     session.execute(update(ModelVersion).values(active=False))
     chosen.active = True
     session.flush()
     return chosen
+
+
+def save_own_version(
+    session: Session,
+    *,
+    release_id: str,
+    points: dict[str, Any],
+    card: dict[str, Any],
+    lender_id: str | None,
+) -> ModelVersion:
+    """Store a model trained on a lender's own file: never active, owned by ``lender_id``."""
+    latest = session.scalar(select(func.max(ModelVersion.version))) or 0
+    ledger.complete(session, release_id=release_id, result={"model_version": latest + 1})
+    version = ModelVersion(
+        version=latest + 1,
+        active=False,
+        release_id=release_id,
+        card={**card, "version": latest + 1},
+        points=points,
+        source=OWN_DATA,
+        lender_id=lender_id,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def own_version(session: Session, *, version: int, lender_id: str | None) -> ModelVersion:
+    """Return own-data model ``version`` if ``lender_id`` owns it (``None``: the operator).
+
+    Raises:
+        ModelNotFound: no such own-data version for this owner (the same for another's).
+    """
+    found = session.scalars(
+        select(ModelVersion).where(ModelVersion.version == version, ModelVersion.source == OWN_DATA)
+    ).first()
+    if found is None or (lender_id is not None and found.lender_id != lender_id):
+        raise ModelNotFound(f"no model version {version} of yours")
+    return found
+
+
+def own_versions(session: Session, *, lender_id: str) -> Sequence[ModelVersion]:
+    """Return the own-data model versions of ``lender_id``, oldest first."""
+    return session.scalars(
+        select(ModelVersion)
+        .where(ModelVersion.source == OWN_DATA, ModelVersion.lender_id == lender_id)
+        .order_by(ModelVersion.version)
+    ).all()

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from consent import DataCategory
 
-from .contract import FEATURES
+from .categorical import CategoricalFeature
 from .prohibited import PROHIBITED
 from .reasons import principal_reasons
 from .recourse import find_recourse
@@ -99,10 +99,11 @@ def accuracy(card: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _lines(scored: Scored, consent_id: str | None) -> list[dict[str, Any]]:
+def point_lines(card: Scorecard, scored: Scored, consent_id: str | None) -> list[dict[str, Any]]:
+    """Return every feature's line of a score: value, bin, points, best attainable, why."""
     out = []
     for line in scored.lines:
-        feature = FEATURES[line.name]
+        feature = card.feature(line.name)
         used = line.status is Status.USED
         out.append(
             {
@@ -161,11 +162,48 @@ def signable(value: Any) -> Any:
     return value
 
 
-def _number(name: str, value: float | None) -> float | int | None:
-    """Return an integer-kind feature's value as an int (others unchanged)."""
-    if value is None or FEATURES[name].kind != "int":
+def shown_value(card: Scorecard, name: str, value: float | None) -> float | int | str | None:
+    """Return a value as a document shows it.
+
+    An int for an integer-kind feature, the category for a categorical one, others
+    unchanged.
+    """
+    if value is None:
+        return value
+    feature = card.feature(name)
+    if isinstance(feature, CategoricalFeature):
+        return feature.label_of(value)
+    if feature.kind != "int":
         return value
     return int(value)
+
+
+def scored_parts(
+    card: Scorecard, scored: Scored, *, cut_off: int, consent_id: str | None
+) -> dict[str, Any]:
+    """Return a score's points, principal reasons and proven recourse, values as shown."""
+    reasons = principal_reasons(card, scored)
+    recourse = find_recourse(card, scored, cut_off=cut_off)
+    parts: dict[str, Any] = {
+        "points": {
+            "base": scored.base,
+            "features": point_lines(card, scored, consent_id),
+            "total": scored.score,
+        },
+        "reasons": [asdict(r) for r in reasons],
+        "recourse": {
+            "exists": recourse.exists,
+            "changes": [asdict(c) for c in recourse.changes],
+            "rescored": recourse.rescored,
+            "statement": _recourse_statement(recourse.exists, len(recourse.changes), cut_off),
+        },
+    }
+    for part in (*parts["points"]["features"], *parts["reasons"]):
+        part["value"] = shown_value(card, part["feature"], part["value"])
+    for change in parts["recourse"]["changes"]:
+        change["current"] = shown_value(card, change["feature"], change["current"])
+        change["target"] = shown_value(card, change["feature"], change["target"])
+    return parts
 
 
 def build_explanation(
@@ -219,33 +257,17 @@ def build_explanation(
             "about you was judged. Once the steps above are done, ask again.",
         }
         return signable(document)  # type: ignore[no-any-return]
-    reasons = principal_reasons(card, scored)
-    recourse = find_recourse(card, scored, cut_off=cut_off)
+    parts = scored_parts(card, scored, cut_off=cut_off, consent_id=consent_id)
     document |= {
-        "points": {
-            "base": scored.base,
-            "features": _lines(scored, consent_id),
-            "total": scored.score,
-        },
+        "points": parts["points"],
         "reasons_role": "principal reasons for this decision"
         if outcome != "approve"
         else "the factors that lowered your score most",
-        "reasons": [asdict(r) for r in reasons],
-        "recourse": {
-            "exists": recourse.exists,
-            "changes": [asdict(c) for c in recourse.changes],
-            "rescored": recourse.rescored,
-            "statement": _recourse_statement(recourse.exists, len(recourse.changes), cut_off),
-        },
+        "reasons": parts["reasons"],
+        "recourse": parts["recourse"],
         "insufficient_data": [],
         "consequences": _consequences(outcome),
     }
-    for part in (*document["points"]["features"], *document["reasons"]):
-        name = part.get("feature", "")
-        part["value"] = _number(name, part["value"])
-    for change in document["recourse"]["changes"]:
-        change["current"] = _number(change["feature"], change["current"])
-        change["target"] = _number(change["feature"], change["target"])
     return signable(document)  # type: ignore[no-any-return]
 
 

@@ -40,7 +40,7 @@ def auc(score: Float, outcome: Mask) -> float:
     return float(total / (positives * negatives))
 
 
-def default_probability(scores: npt.NDArray[np.integer[Any]]) -> Float:
+def default_probability(scores: npt.NDArray[np.integer[Any]] | Float) -> Float:
     """Return the default probability a score stands for (the card's own scaling).
 
     >>> round(float(default_probability(np.array([600]))[0]), 4)  # 50 repayments to 1
@@ -61,11 +61,29 @@ def deployed_metrics(
     batch = score_frame(card, columns)
     scorable = batch.scorable
     scores, outcome = batch.scores[scorable], np.asarray(defaulted, dtype=bool)[scorable]
-    predicted = default_probability(scores)
+    return {
+        "auc": round(auc(-scores.astype(np.float64), outcome), 4),
+        "scored": int(scorable.sum()),
+        "not_scorable": int((~scorable).sum()),
+        "calibration": calibration(scores, outcome, bands=bands),
+    }
+
+
+def calibration(
+    scores: npt.NDArray[np.integer[Any]] | Float, outcome: Mask, *, bands: int = 10
+) -> dict[str, Any]:
+    """Compare predicted and observed default rates in ``bands`` score bands.
+
+    The bands are of equal size; the predicted rate is what the scores stand for (the
+    card's own scaling).
+    """
+    predicted = default_probability(np.asarray(scores))
     order = np.argsort(scores, kind="stable")
     table: list[dict[str, Any]] = []
     gap = 0.0
     for part in np.array_split(order, bands):
+        if part.size == 0:
+            continue
         expected = round(float(predicted[part].mean()), 4)
         seen = round(float(outcome[part].mean()), 4)
         gap = max(gap, abs(expected - seen))
@@ -77,13 +95,8 @@ def deployed_metrics(
             }
         )
     return {
-        "auc": round(auc(-scores.astype(np.float64), outcome), 4),
-        "scored": int(scorable.sum()),
-        "not_scorable": int((~scorable).sum()),
-        "calibration": {
-            "predicted_default_rate": round(float(predicted.mean()), 4),
-            "observed_default_rate": round(float(outcome.mean()), 4),
-            "largest_band_gap": round(gap, 4),
-            "bands": table,
-        },
+        "predicted_default_rate": round(float(predicted.mean()), 4),
+        "observed_default_rate": round(float(outcome.mean()), 4),
+        "largest_band_gap": round(gap, 4),
+        "bands": table,
     }

@@ -172,16 +172,16 @@ PROHIBITED: tuple[Prohibition, ...] = (
         _P,
         "Marital and family status are protected characteristics.",
         "maritalstatus married spouse partner divorced widowed familystatus children "
-        "dependants dependents",
-        "maritalstatus",
+        "dependants dependents personalstatus civilstatus peopleliable",
+        "maritalstatus personalstatus civilstatus",
     ),
     _entry(
         "national_origin",
         _P,
         "National origin, nationality and immigration status are protected characteristics.",
         "nationality citizenship nationalorigin countryofbirth placeofbirth immigrationstatus "
-        "visastatus passport language",
-        "nationalit citizenship immigration",
+        "visastatus passport language foreignworker foreigner migrant residencepermit",
+        "nationalit citizenship immigration foreignworker",
     ),
     _entry(
         "disability_and_health",

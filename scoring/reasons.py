@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from .contract import FEATURES, Feature
+from .categorical import CategoricalFeature, MappedFeature
+from .contract import FEATURES
 from .scorecard import Line, Scorecard, Scored
 
 MAX_REASONS: Final = 4
@@ -55,12 +56,14 @@ class Reason:
     text: str
 
 
-def shown(feature: Feature, value: float) -> str:
-    """Return a value as a person reads it.
+def shown(feature: MappedFeature, value: float) -> str:
+    """Return a value as a person reads it (a categorical feature's value is its category).
 
     >>> shown(FEATURES["debt_service_ratio"], 0.4), shown(FEATURES["savings_balance"], 1200.5)
     ('40%', '1,200.50')
     """
+    if isinstance(feature, CategoricalFeature):
+        return f'"{feature.label_of(value)}"'
     if feature.unit == "ratio":
         return f"{value:.0%}"
     if feature.kind == "int":
@@ -80,9 +83,22 @@ def describe(card: Scorecard, line: Line) -> str:
     """Return the plain-language reason for one scored feature."""
     if line.value is None:
         raise ValueError(f"{line.name} was not scored, so it cannot be a reason")
-    feature = FEATURES[line.name]
-    said = PHRASES[line.name].format(value=shown(feature, line.value))
+    feature = card.feature(line.name)
+    value = shown(feature, line.value)
+    phrase = PHRASES.get(line.name) if feature is FEATURES.get(line.name) else None
     best = " or ".join(best_bins(card, line.name))
+    if isinstance(feature, CategoricalFeature):
+        said = f"{feature.description.rstrip('.')}: {value}"
+        return (
+            f"{said[0].upper()}{said[1:]}, which earned {line.points} points; "
+            f"{best} earn{'s' if len(best_bins(card, line.name)) == 1 else ''} {line.best}, "
+            f"so this cost you {line.lost} points."
+        )
+    said = (
+        phrase.format(value=value)
+        if phrase is not None
+        else f"{feature.description.rstrip('.')}: {value}"
+    )
     return (
         f"{said[0].upper()}{said[1:]} (the range {line.bin_label} {feature.unit}), which earned "
         f"{line.points} points; values in {best} earn {line.best}, so this cost you "

@@ -1,13 +1,14 @@
 """Recourse: the smallest set of changes a person can make that reaches the cut-off.
 
-Only features the contract marks ``actionable`` and that were actually scored may change
-(never income regularity, history length or bureau delinquencies, never a withheld or
-disputed fact). The search is exact over the card's public bins: it tries one feature,
-then two, and so on; among the sets of the smallest size it prefers the fewest bin steps,
-then the most points. Each change moves a value into the nearest bin that helps, to the
-value in that bin closest to the person's own. The result is then proven: the changed
-facts are scored again by ``scorecard.score`` and must reach the cut-off, or it is a bug.
-If no set of actionable changes reaches the cut-off, the answer says so.
+Only features the card marks ``actionable`` (the contract's, or a lender's mapping's)
+and that were actually scored may change (never income regularity, history length or
+bureau delinquencies, never a withheld or disputed fact). The search is exact over the
+card's public bins: it tries one feature, then two, and so on; among the sets of the
+smallest size it prefers the fewest bin steps, then the most points. Each change moves a
+value into the nearest bin that helps, to the value in that bin closest to the person's
+own (for a categorical feature, to that category). The result is then proven: the
+changed facts are scored again by ``scorecard.score`` and must reach the cut-off, or it
+is a bug. If no set of actionable changes reaches the cut-off, the answer says so.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Final
 
-from .contract import FEATURES, Feature
+from .categorical import CategoricalFeature, MappedFeature
+from .contract import Feature
 from .scorecard import Scorecard, Scored, Status, rescore
 
 #: Above this many features in a set, each goes straight to its best bin (no finer search).
@@ -51,20 +53,24 @@ class Recourse:
 def step(feature: Feature) -> float:
     """Return the smallest change of a value that counts (1 for counts and USD, 0.01 ratio).
 
+    >>> from scoring.contract import FEATURES
     >>> step(FEATURES["debt_service_ratio"]), step(FEATURES["savings_balance"])
     (0.01, 1.0)
     """
     return 0.01 if feature.unit == "ratio" else 1.0
 
 
-def target_value(feature: Feature, current: float, target_bin: int) -> float:
-    """Return the value in ``target_bin`` nearest to ``current``.
+def target_value(feature: MappedFeature, current: float, target_bin: int) -> float:
+    """Return the value in ``target_bin`` nearest to ``current`` (a category: its code).
 
+    >>> from scoring.contract import FEATURES
     >>> target_value(FEATURES["rent_on_time_12m"], 4, 2)
     10.0
     >>> target_value(FEATURES["debt_service_ratio"], 0.7, 2)
     0.35
     """
+    if isinstance(feature, CategoricalFeature):
+        return float(target_bin)
     edges = [feature.lower, *feature.bins, feature.upper]
     low, high = edges[target_bin], edges[target_bin + 1]
     if target_bin > feature.bin_of(current):
@@ -79,7 +85,7 @@ def _options(card: Scorecard, scored: Scored) -> dict[str, list[tuple[int, int, 
     """Per changeable feature: (bin, gain, steps) for every bin that earns more points."""
     options: dict[str, list[tuple[int, int, int]]] = {}
     for line in scored.lines:
-        feature = FEATURES[line.name]
+        feature = card.feature(line.name)
         if not feature.actionable or line.status is not Status.USED or line.bin is None:
             continue
         table = card.table(line.name)
@@ -128,7 +134,7 @@ def _proven(
 ) -> Recourse:
     changes = []
     for name, (index, gain, _steps) in picks.items():
-        feature, line = FEATURES[name], scored.line(name)
+        feature, line = card.feature(name), scored.line(name)
         current = float(line.value or 0)
         changes.append(
             Change(
@@ -141,6 +147,6 @@ def _proven(
             )
         )
     after, _facts = rescore(card, scored, {c.feature: c.target for c in changes})
-    if after.score < cut_off or any(not FEATURES[c.feature].actionable for c in changes):
+    if after.score < cut_off or any(not card.feature(c.feature).actionable for c in changes):
         raise RecourseBug(f"a recourse re-scored {after.score}, below the cut-off {cut_off}")
     return Recourse(tuple(changes), after.score, True)

@@ -33,7 +33,8 @@ from typing import Any, Final
 
 from consent import DataCategory
 
-from .contract import CONTRACT, Feature
+from .categorical import CategoricalFeature, MappedFeature, features_from_spec
+from .contract import CONTRACT
 
 #: Points to double the odds of repayment.
 PDO: Final = 20
@@ -57,13 +58,17 @@ class Status(StrEnum):
     DISPUTED = "disputed"  # under an open dispute: left out until resolved
 
 
-def labels_of(feature: Feature) -> list[str]:
+def labels_of(feature: MappedFeature) -> list[str]:
     """Return the labels of a feature's public bins (``missing`` last when nullable).
+
+    A categorical feature's bins are its categories.
 
     >>> from scoring.contract import FEATURES
     >>> labels_of(FEATURES["history_months"])
     ['[1, 6)', '[6, 12)', '[12, 24)', '[24, 24]']
     """
+    if isinstance(feature, CategoricalFeature):
+        return list(feature.categories)
     edges = [feature.lower, *feature.bins, feature.upper]
     labels = [f"[{a:g}, {b:g})" for a, b in pairwise(edges[:-1])]
     labels.append(f"[{edges[-2]:g}, {edges[-1]:g}]")
@@ -83,14 +88,14 @@ def points_of(woe: float) -> int:
 class FeaturePoints:
     """One feature's integer points per public bin (the ``missing`` bin is not used)."""
 
-    feature: Feature
+    feature: MappedFeature
     labels: tuple[str, ...]
     points: tuple[int, ...]
 
     @property
     def valued(self) -> tuple[int, ...]:
         """The points of the bins a value can fall in (not ``missing``)."""
-        return self.points[: len(self.feature.bins) + 1]
+        return self.points[: len(self.labels) - int(self.feature.nullable)]
 
     @property
     def best(self) -> int:
@@ -111,10 +116,15 @@ class Scorecard:
         """Build the card from a model version's stored weights of evidence.
 
         ``points`` is ``ModelVersion.points``: ``{"intercept": log-odds of default,
-        "features": {name: {bin label: woe}}}``; every contract feature must be there.
+        "features": {name: {bin label: woe}}}``; every contract feature must be there. A
+        model trained from a lender's mapping also holds ``"spec"``, its own features
+        (``scoring.categorical.spec_of``), which then replace the contract's.
         """
+        features: tuple[MappedFeature, ...] = (
+            features_from_spec(points["spec"]) if "spec" in points else CONTRACT
+        )
         tables: list[FeaturePoints] = []
-        for feature in CONTRACT:
+        for feature in features:
             woe = points["features"][feature.name]
             labels = labels_of(feature)
             tables.append(
@@ -129,6 +139,10 @@ class Scorecard:
             if table.feature.name == name:
                 return table
         raise KeyError(name)
+
+    def feature(self, name: str) -> MappedFeature:
+        """Return the feature called ``name`` as this card declares it."""
+        return self.table(name).feature
 
     @property
     def score_range(self) -> tuple[int, int]:

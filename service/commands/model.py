@@ -14,6 +14,11 @@ written by ``fairfile synth generate`` (facts and outcomes): those synthetic peo
 not in the database and never consented to anything, so the run is recorded in the ledger
 with an empty snapshot and the model card says where the data came from.
 
+``fairfile model train --epsilon E --data FILE --mapping MAPPING.toml`` trains on a
+lender's own CSV or Parquet file, whose columns the mapping declares (``own_data``,
+``docs/own-data.md``); ``fairfile model score`` scores and explains records against such a
+model. An own-data model is never active.
+
 ``--if-none`` does nothing when a version is active (``make run`` trains a first model).
 """
 
@@ -39,6 +44,7 @@ from store.db import WRITE
 from ..keys import consent_keys, vault
 from ..sessions import session_factory
 from ..stats import budget
+from .own_data import score_command, train_own_file
 
 if TYPE_CHECKING:
     from dp.training import Trained
@@ -58,13 +64,36 @@ def model() -> None:
     """Train the DP scoring model and manage its versions."""
 
 
+model.add_command(score_command)
+
+
 @model.command("train")
 @click.option("--epsilon", type=click.FloatRange(min=0, min_open=True), required=True)
 @click.option(
     "--data",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(exists=True, path_type=Path),
     help="A population folder written by `fairfile synth generate` (default: the database's "
-    "training snapshot).",
+    "training snapshot), or with --mapping a lender's own CSV or Parquet file.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="With --data FILE: the TOML mapping declaring every column of the file.",
+)
+@click.option(
+    "--audit-epsilon",
+    type=click.FloatRange(min=0, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="With --mapping: the epsilon of the DP fairness report over audit-only columns.",
+)
+@click.option("--lender", "lender_id", help="With --mapping: the lender that owns the model.")
+@click.option(
+    "--cut-off",
+    type=click.IntRange(0, 2_000),
+    default=500,
+    show_default=True,
+    help="With --mapping: the cut-off the fairness report counts approvals at.",
 )
 @click.option(
     "--holdout",
@@ -86,6 +115,10 @@ def model() -> None:
 def train_command(
     epsilon: float,
     data: Path | None,
+    mapping: Path | None,
+    audit_epsilon: float,
+    lender_id: str | None,
+    cut_off: int,
     holdout: float,
     holdout_subjects: int,
     activate: bool,
@@ -98,6 +131,20 @@ def train_command(
     """
     from dp.versions import active_version
 
+    if mapping is not None:
+        if data is None or not data.is_file():
+            raise click.UsageError("--mapping goes with --data FILE (a CSV or Parquet file)")
+        train_own_file(
+            data=data,
+            mapping_path=mapping,
+            epsilon=epsilon,
+            audit_epsilon=audit_epsilon,
+            lender_id=lender_id,
+            cut_off=cut_off,
+        )
+        return
+    if data is not None and not data.is_dir():
+        raise click.UsageError("--data FILE needs --mapping; without it --data is a folder")
     if if_none:
         with session_factory()() as session:
             found = active_version(session)
@@ -267,9 +314,10 @@ def list_command() -> None:
         for v in session.scalars(select(ModelVersion).order_by(ModelVersion.version)):
             mark = "*" if v.active else " "
             auc = v.card.get("holdout", {}).get("auc", float("nan"))
+            owner = f"  own data{f' of {v.lender_id}' if v.lender_id else ''}"
             click.echo(
                 f"{mark} v{v.version}  epsilon {v.card.get('epsilon')}  AUC {auc:.4f}  "
-                f"{v.created_at:%Y-%m-%d %H:%M}"
+                f"{v.created_at:%Y-%m-%d %H:%M}{owner if v.source != 'contract' else ''}"
             )
 
 

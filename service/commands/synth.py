@@ -152,3 +152,20 @@ def seed_command(
         f"  simulated choices (synthetic people, share {consenting_share:g}): "
         f"{choices.enrolled} enrolled; grants: {granted or 'none'}"
     )
+
+
+@synth.command("credit-file")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The folder to write credit.csv, mapping.toml, credit-dirty.csv, applicants.csv.",
+)
+@click.option("--rows", type=click.IntRange(100, 2_000_000), default=1_000, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same file.")
+def credit_file_command(out: Path, rows: int, seed: int) -> None:
+    """Write a German-credit-style historical file of synthetic rows and its mapping."""
+    from synthetic.credit_file import write_credit_file
+
+    for path in write_credit_file(out, rows=rows, seed=seed):
+        click.echo(f"wrote {path}")

@@ -1,0 +1,425 @@
+"""Train a scorecard on a lender's own historical file: DP weight of evidence per public bin.
+
+The mapping (``scoring.mapping``) declares every column; the file is checked whole before
+anything else happens (``scoring.history_file``). Then, in the caller's one transaction:
+
+1. **Plan**: the training noise over the (bin or category x outcome) tables of the
+   ``F`` declared features, and, if the mapping declares audit-only columns, the
+   fairness report's noise over the (group x outcome x approved) tables of the ``A``
+   audit columns. Both are OpenDP discrete Laplace measurements; their cost is their
+   own ``map`` (sensitivity ``F`` and ``A``: each row adds one to one cell of each
+   table), composed exactly.
+2. **Charge**: the file's data is one entry of the ledger (``ledger.reserve_dataset``):
+   its rows are people Fairfile does not know, so the whole file is charged as one, under
+   its digest, against the per-person budget. Uploading the same data again draws on the
+   same budget; a run that would pass it is refused (``BudgetExhausted``) and nothing
+   is charged.
+3. **Release**: noisy training tables over the training rows (the stratified 80%), then
+   weights of evidence with a pseudo-count of two noise scales (``dp.training``),
+   post-processing and free; the fairness report's noisy tables over every row, scored
+   by the released points.
+4. **Measure** (not DP, stated on the card): the holdout AUC and calibration on the held
+   out 20%, and a k-fold estimate over the training rows, each fold's model trained with
+   OpenDP noise at the same epsilon and thrown away.
+5. **Store** the version (never active, owned by the lender) and complete the release.
+
+The caller commits once: if anything fails, nothing is stored and nothing is charged,
+and the noisy tables, never shown to anyone, are discarded with the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy.orm import Session
+
+from scoring.batch import score_codes
+from scoring.categorical import CategoricalFeature, MappedFeature, spec_of
+from scoring.history_file import Codes, LabelledFile
+from scoring.mapping import AuditColumn, FileMapping
+from scoring.metrics import auc, calibration
+from scoring.scorecard import Scorecard, labels_of
+
+from . import ledger
+from .loss import PrivacyLoss
+from .mechanisms import LossRequest, VectorNoise, composed_cost, make_vector_noise
+from .models import ModelVersion
+from .training import NOISE_SMOOTHING, SMOOTHING, woe_from_tables
+from .versions import save_own_version
+
+KIND: Final = "training:own-data"
+#: The cut-off (points) the fairness report counts approvals at, unless one is given: a
+#: public choice, never taken from the data.
+DEFAULT_CUT_OFF: Final = 500
+HOLDOUT: Final = 0.2
+FOLDS: Final = 5
+METRICS_NOTE: Final = (
+    "The points are differentially private. The holdout AUC, calibration and k-fold "
+    "figures are computed exactly on the lender's own rows (held out from training) and "
+    "are not: they are shown to the lender that owns the file and quoted as the model's "
+    "accuracy in its explanations. The fairness report is differentially private."
+)
+
+
+@dataclass(frozen=True)
+class OwnDataPlan:
+    """The noise of one run and its exact cost, known before any data is read."""
+
+    training: VectorNoise
+    audit: VectorNoise | None
+    cost: PrivacyLoss
+
+
+@dataclass(frozen=True)
+class OwnModel:
+    """A stored own-data model version, its card, and what its data has left."""
+
+    version: ModelVersion
+    card: dict[str, Any]
+    release_id: str
+    cost: PrivacyLoss
+    remaining: PrivacyLoss
+
+
+def plan(mapping: FileMapping, *, epsilon: float, audit_epsilon: float | None) -> OwnDataPlan:
+    """Return the run's noise and its exact cost, before any data is read.
+
+    Training at pure ``epsilon``; the fairness report at ``audit_epsilon``, only when
+    the mapping declares audit-only columns.
+    """
+    sizes = [len(labels_of(f)) for f in mapping.features]
+    training = make_vector_noise(
+        cells=2 * sum(sizes),
+        sensitivity=len(sizes),
+        request=LossRequest.parse(epsilon=str(epsilon)),
+    )
+    audit = None
+    if mapping.audit and audit_epsilon is not None:
+        audit = make_vector_noise(
+            cells=sum(4 * len(a.labels()) for a in mapping.audit),
+            sensitivity=len(mapping.audit),
+            request=LossRequest.parse(epsilon=str(audit_epsilon)),
+        )
+    parts = [training] if audit is None else [training, audit]
+    return OwnDataPlan(training, audit, composed_cost(parts))
+
+
+def count_tables(
+    features: Sequence[MappedFeature], codes: Mapping[str, Codes], defaulted: npt.NDArray[np.bool_]
+) -> list[int]:
+    """Return the exact (bin x outcome) counts of every feature, concatenated."""
+    out: list[int] = []
+    flag = defaulted.astype(np.int64)
+    for feature in features:
+        bins = len(labels_of(feature))
+        out.extend(np.bincount(codes[feature.name] * 2 + flag, minlength=2 * bins).tolist())
+    return out
+
+
+def fit_points(
+    features: Sequence[MappedFeature],
+    codes: Mapping[str, Codes],
+    defaulted: npt.NDArray[np.bool_],
+    noise: VectorNoise | None,
+) -> tuple[dict[str, Any], int]:
+    """Fit weights of evidence from the (noisy) tables; return the points and noisy size.
+
+    ``noise=None`` fits the exact tables: a non-private baseline for benchmarks, never
+    stored.
+    """
+    exact = count_tables(features, codes, defaulted)
+    if noise is None:
+        noisy, smoothing = exact, SMOOTHING
+    else:
+        noisy = noise.release(exact)
+        smoothing = max(SMOOTHING, NOISE_SMOOTHING * noise.scale)
+    sizes = [len(labels_of(f)) for f in features]
+    intercept, tables = woe_from_tables(noisy, sizes, smoothing)
+    points = {
+        "intercept": intercept,
+        "features": {
+            f.name: dict(zip(labels_of(f), woe, strict=True))
+            for f, woe in zip(features, tables, strict=True)
+        },
+        "spec": spec_of(features),
+    }
+    return points, max(0, sum(noisy[: 2 * sizes[0]]))
+
+
+def split(labelled: LabelledFile, *, holdout: float, folds: int) -> npt.NDArray[np.int64]:
+    """Assign every row a part, stratified by outcome: ``-1`` held out, else its fold.
+
+    The shuffle is seeded by the data's digest (a split, not noise: the same file always
+    splits the same way).
+    """
+    rng = np.random.default_rng(int(labelled.digest[:16], 16))
+    part = np.empty(labelled.rows, dtype=np.int64)
+    for outcome in (False, True):
+        rows = rng.permutation(np.flatnonzero(labelled.defaulted == outcome))
+        held = round(len(rows) * holdout)
+        part[rows[:held]] = -1
+        part[rows[held:]] = np.arange(len(rows) - held) % folds
+    return part
+
+
+def _subset(codes: Mapping[str, Codes], mask: npt.NDArray[np.bool_]) -> dict[str, Codes]:
+    return {name: column[mask] for name, column in codes.items()}
+
+
+def _auc_of(
+    points: dict[str, Any], codes: Mapping[str, Codes], bad: npt.NDArray[np.bool_]
+) -> float:
+    card = Scorecard.from_model(version=0, points=points)
+    return auc(-score_codes(card, codes), bad)
+
+
+def kfold(
+    features: Sequence[MappedFeature],
+    labelled: LabelledFile,
+    part: npt.NDArray[np.int64],
+    *,
+    folds: int,
+    noise: VectorNoise,
+) -> dict[str, Any]:
+    """Estimate the AUC of the DP procedure by k-fold over the training rows.
+
+    Each fold's model is fit with fresh OpenDP noise at the run's scale on the other
+    folds, scored on its own fold, and thrown away (never stored or shown).
+    """
+    aucs = []
+    for k in range(folds):
+        fit, held = (part >= 0) & (part != k), part == k
+        points, _ = fit_points(
+            features, _subset(labelled.codes, fit), labelled.defaulted[fit], noise
+        )
+        aucs.append(_auc_of(points, _subset(labelled.codes, held), labelled.defaulted[held]))
+    return {
+        "folds": folds,
+        "auc_mean": round(float(np.mean(aucs)), 4),
+        "auc_sd": round(float(np.std(aucs, ddof=1)), 4),
+        "aucs": [round(a, 4) for a in aucs],
+        "rows": int((part >= 0).sum()),
+    }
+
+
+def direction_check(card: Scorecard) -> dict[str, str]:
+    """Say, per feature with a declared direction, whether its points follow it.
+
+    Higher points are safer: ``raises_risk`` wants points that never rise along the bins
+    (or declared categories), ``lowers_risk`` points that never fall. Post-processing.
+    """
+    out: dict[str, str] = {}
+    for table in card.features:
+        direction = table.feature.direction
+        if direction is None:
+            out[table.feature.name] = "no direction declared"
+            continue
+        steps = np.diff(np.asarray(table.valued))
+        follows = bool(
+            np.all(steps <= 0) if direction.value == "raises_risk" else np.all(steps >= 0)
+        )
+        out[table.feature.name] = (
+            f"follows the declared direction ({direction.value})"
+            if follows
+            else f"does not follow the declared direction ({direction.value}): check the "
+            "bins or categories, or the noise (a smaller epsilon blurs small bins)"
+        )
+    return out
+
+
+def fairness_report(
+    audit: Sequence[AuditColumn],
+    groups: Mapping[str, Codes],
+    defaulted: npt.NDArray[np.bool_],
+    approved: npt.NDArray[np.bool_],
+    noise: VectorNoise,
+    *,
+    cut_off: int,
+) -> dict[str, Any]:
+    """Release noisy counts of (outcome x approved) per audit-only column and group.
+
+    The rates are computed from the noisy counts (post-processing).
+    """
+    exact: list[int] = []
+    cell_of_row = defaulted.astype(np.int64) * 2 + approved.astype(np.int64)
+    for column in audit:
+        size = len(column.labels())
+        exact.extend(
+            np.bincount(groups[column.name] * 4 + cell_of_row, minlength=4 * size).tolist()
+        )
+    noisy = np.maximum(np.asarray(noise.release(exact), dtype=np.float64), 0.0)
+    columns: dict[str, Any] = {}
+    start = 0
+    for column in audit:
+        rows: list[dict[str, Any]] = []
+        for label in column.labels():
+            good_no, good_yes, bad_no, bad_yes = noisy[start : start + 4]
+            start += 4
+            total = good_no + good_yes + bad_no + bad_yes
+            rows.append(
+                {
+                    "group": label,
+                    "rows": int(total),
+                    "approval_rate": _rate(good_yes + bad_yes, total),
+                    "default_rate": _rate(bad_no + bad_yes, total),
+                    "approval_rate_of_repaid": _rate(good_yes, good_no + good_yes),
+                    "approval_rate_of_defaulted": _rate(bad_yes, bad_no + bad_yes),
+                }
+            )
+        rates = [float(r["approval_rate"]) for r in rows if r["approval_rate"] is not None]
+        columns[column.name] = {
+            "groups": rows,
+            "lowest_to_highest_approval_ratio": round(min(rates) / max(rates), 4)
+            if rates and max(rates) > 0
+            else None,
+        }
+    return {
+        "cut_off": cut_off,
+        "columns": columns,
+        "epsilon": noise.epsilon,
+        "mechanism": noise.mechanism,
+        "noise_95": round(noise.accuracy(0.05), 2),
+        "note": "Counts are differentially private (each cell within noise_95 of the truth "
+        "with probability 0.95); rates are computed from the noisy counts. Audit-only "
+        "columns are never model inputs.",
+    }
+
+
+def _rate(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole >= 1 else None
+
+
+def train_from_file(
+    session: Session,
+    *,
+    labelled: LabelledFile,
+    mapping: FileMapping,
+    epsilon: float,
+    audit_epsilon: float | None,
+    budget: PrivacyLoss,
+    delta: float,
+    actor: str,
+    lender_id: str | None,
+    source: str,
+    cut_off: int = DEFAULT_CUT_OFF,
+    holdout: float = HOLDOUT,
+    folds: int = FOLDS,
+    progress: Callable[[str], None] | None = None,
+) -> OwnModel:
+    """Charge the file's budget, fit the DP scorecard, measure it, store the version.
+
+    The caller owns the one transaction and commits it; nothing is committed here.
+
+    Raises:
+        BudgetExhausted: the file's data has too little budget left; nothing charged.
+    """
+    say = progress or (lambda _message: None)
+    run = plan(mapping, epsilon=epsilon, audit_epsilon=audit_epsilon)
+    mechanism = {
+        "training": _noise_dict(run.training),
+        "fairness": _noise_dict(run.audit) if run.audit is not None else None,
+    }
+    reservation = ledger.reserve_dataset(
+        session,
+        budget=budget,
+        dataset=labelled.digest,
+        cost=run.cost,
+        actor=actor,
+        purpose="training",
+        kind=KIND,
+        query={
+            "dataset": labelled.digest,
+            "rows": labelled.rows,
+            "mapping": mapping.digest(),
+            "epsilon": str(epsilon),
+            "audit_epsilon": None if audit_epsilon is None else str(audit_epsilon),
+            "lender": lender_id,
+        },
+        mechanism=mechanism,
+    )
+    say(
+        f"charged rho {run.cost.decimal()} to this file's data (release "
+        f"{reservation.release_id}); rho {reservation.remaining.decimal()} left"
+    )
+    features = mapping.features
+    part = split(labelled, holdout=holdout, folds=folds)
+    train_rows, held_rows = part >= 0, part == -1
+    say(
+        f"noise: {run.training.mechanism}, scale {run.training.scale:.4g}, "
+        f"{run.training.cells} cells; training on {int(train_rows.sum())} rows, "
+        f"holding out {int(held_rows.sum())}"
+    )
+    points, noisy_size = fit_points(
+        features, _subset(labelled.codes, train_rows), labelled.defaulted[train_rows], run.training
+    )
+    card_points = Scorecard.from_model(version=0, points=points)
+    held_scores = score_codes(card_points, _subset(labelled.codes, held_rows))
+    held_bad = labelled.defaulted[held_rows]
+    say(f"k-fold estimate over {folds} folds (fold models are discarded)")
+    estimate = kfold(features, labelled, part, folds=folds, noise=run.training)
+    fairness = None
+    if run.audit is not None:
+        approved = score_codes(card_points, labelled.codes) >= cut_off
+        fairness = fairness_report(
+            mapping.audit, labelled.audit, labelled.defaulted, approved, run.audit, cut_off=cut_off
+        )
+    card = {
+        "method": "weight of evidence from DP (public bin or category x outcome) count tables "
+        "over a lender's own file (ADR 0015)",
+        "source": "own-data",
+        "data": f"{source}: a lender's own file of {labelled.rows} rows, outside Fairfile's "
+        "consent gate; the lender is responsible for its lawful use",
+        "lender": lender_id,
+        "features": [f.name for f in features],
+        "bins": {f.name: labels_of(f) for f in features},
+        "categorical": [f.name for f in features if isinstance(f, CategoricalFeature)],
+        "audit_only": [a.name for a in mapping.audit],
+        "ignored": list(mapping.ignored),
+        "mapping": mapping.as_dict(),
+        "epsilon": run.training.epsilon,
+        "audit_epsilon": run.audit.epsilon if run.audit is not None else None,
+        "cost_rho": run.cost.decimal(),
+        "epsilon_at_delta": {"delta": delta, "epsilon": run.cost.epsilon_at(delta)},
+        "dataset": {
+            "digest": labelled.digest,
+            "rows": labelled.rows,
+            "budget_rho": budget.decimal(),
+            "remaining_rho": reservation.remaining.decimal(),
+        },
+        "noisy_training_size": noisy_size,
+        "mechanism": mechanism,
+        "holdout": {
+            "subjects": int(held_rows.sum()),
+            "source": f"the held-out {holdout:.0%} of the lender's file (stratified by "
+            "outcome), never trained on; not a DP figure",
+            "auc": round(auc(-held_scores, held_bad), 4),
+            "calibration": calibration(held_scores, held_bad),
+        },
+        "kfold": estimate,
+        "direction_check": direction_check(card_points),
+        "fairness": fairness,
+        "cut_off": cut_off,
+        "metrics_privacy": METRICS_NOTE,
+    }
+    version = save_own_version(
+        session,
+        release_id=reservation.release_id,
+        points=points,
+        card=card,
+        lender_id=lender_id,
+    )
+    return OwnModel(version, version.card, reservation.release_id, run.cost, reservation.remaining)
+
+
+def _noise_dict(noise: VectorNoise) -> dict[str, Any]:
+    return {
+        "name": noise.mechanism,
+        "scale": noise.scale,
+        "sensitivity": noise.sensitivity,
+        "cells": noise.cells,
+        "epsilon": noise.epsilon,
+    }
