@@ -44,6 +44,7 @@ class Scope(StrEnum):
     DECISIONS_READ = "decisions:read"
     REVIEWS_WRITE = "reviews:write"
     STATS_QUERY = "stats:query"
+    MODELS_TRAIN = "models:train"  # train on the lender's own file, score its records
 
 
 class ScopeMissing(ConsentError):

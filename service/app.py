@@ -24,6 +24,7 @@ from . import (
     health,
     keys,
     lender,
+    lender_models,
     limits,
     logs,
     rights,
@@ -104,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_api(decisions.bp)
     app.register_api(lender.directory)
     app.register_api(lender.bp)
+    app.register_api(lender_models.bp)
     app.register_blueprint(transparency.well_known)
     app.add_url_rule("/openapi.json", "openapi_json", lambda: app.api_doc)
     return app

@@ -20,10 +20,12 @@ from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
 from consent import errors as consent_errors
 from consent import lenders, transparency
 from dp import BudgetExhausted, InvalidQuery
+from dp.errors import ModelNotFound
 from scoring import ContractViolation
 from scoring.decisions import DecisionNotFound
 from scoring.disputes import DisputeError
 from scoring.errors import NoActiveModel
+from scoring.history_file import DirtyFile
 from scoring.lending import IdempotencyConflict
 from scoring.recourse import RecourseBug
 from scoring.reviews import ReviewError
@@ -86,6 +88,18 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
     ),
     consent_errors.ConsentNotFound: NOT_FOUND,
     DecisionNotFound: NOT_FOUND,
+    ModelNotFound: NOT_FOUND,
+    DirtyFile: ProblemType(
+        "dirty-file",
+        "The file breaks its mapping",
+        422,
+        "A column is undeclared or absent, or rows hold a missing value, a value of the "
+        "wrong type or outside the declared range, an undeclared category, or an outcome "
+        "that is neither the bad nor a good value. `problems` lists each with its `row` "
+        "(1 is the first data row; null for a whole column), `column` and `problem`, "
+        "never the value; `problems_total` counts them all. Nothing was stored and nothing "
+        "was charged. See docs/own-data.md.",
+    ),
     NoActiveModel: ProblemType(
         "no-active-model",
         "No scoring model is active",
@@ -213,8 +227,9 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         "The data breaks the feature contract",
         422,
         "The payload or dataset names a field that is prohibited (social, behavioural, "
-        "fine location or protected data) or not a feature of the contract, or gives a value "
-        "of the wrong type or out of range. `fields` lists each offending field with its "
+        "fine location or protected data) or not a feature of the contract, a lender's "
+        "mapping declares such a column as a feature (declare it `audit_only`), or a value is "
+        "given of the wrong type or out of range. `fields` lists each offending field with its "
         "`offence`, the `reason` and, for a prohibited field, its `category`; values are "
         "never echoed. `GET /v1/contract` lists the features and the prohibited list.",
     ),
