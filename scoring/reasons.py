@@ -89,10 +89,12 @@ def describe(card: Scorecard, line: Line) -> str:
     best = " or ".join(best_bins(card, line.name))
     if isinstance(feature, CategoricalFeature):
         said = f"{feature.description.rstrip('.')}: {value}"
+        labels = best_bins(card, line.name)
+        quoted = " or ".join(f'"{label}"' for label in labels)
         return (
-            f"{said[0].upper()}{said[1:]}, which earned {line.points} points; "
-            f"{best} earn{'s' if len(best_bins(card, line.name)) == 1 else ''} {line.best}, "
-            f"so this cost you {line.lost} points."
+            f"{said[0].upper()}{said[1:]}, which earned {line.points} points; {quoted} "
+            f"earn{'s' if len(labels) == 1 else ''} {line.best}, so this cost you "
+            f"{line.lost} points."
         )
     said = (
         phrase.format(value=value)

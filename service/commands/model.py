@@ -44,7 +44,7 @@ from store.db import WRITE
 from ..keys import consent_keys, vault
 from ..sessions import session_factory
 from ..stats import budget
-from .own_data import score_command, train_own_file
+from .own_data import card_command, score_command, train_own_file
 
 if TYPE_CHECKING:
     from dp.training import Trained
@@ -65,6 +65,7 @@ def model() -> None:
 
 
 model.add_command(score_command)
+model.add_command(card_command)
 
 
 @model.command("train")

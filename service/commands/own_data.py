@@ -15,20 +15,24 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask.cli import with_appcontext
 
+from dp.errors import BudgetExhausted
 from scoring import ContractViolation
-from scoring.history_file import DirtyFile, check_file, check_records, read_frame
-from scoring.mapping import parse_mapping
+from scoring.history_file import DirtyFile, LabelledFile, check_file, check_records, read_frame
+from scoring.mapping import FileMapping, parse_mapping
 from store import utcnow
 from store.db import WRITE
 
 from ..keys import consent_keys
 from ..sessions import session_factory
 from ..stats import budget
+
+if TYPE_CHECKING:
+    from dp.own_data import OwnModel
 
 ACTOR = "system:model-train"
 
@@ -57,8 +61,6 @@ def train_own_file(
     cut_off: int,
 ) -> None:
     """Train on a lender's own file with its mapping (see the module docstring)."""
-    from dp.own_data import train_from_file
-
     started = time.perf_counter()
     try:
         mapping = parse_mapping(mapping_path.read_text())
@@ -69,23 +71,10 @@ def train_own_file(
         f"{data.name}: {labelled.rows} rows, {len(mapping.features)} features, "
         f"{len(mapping.audit)} audit-only, {len(mapping.ignored)} ignored; checked clean"
     )
-    limit, delta = budget()
-    with session_factory()() as session, session.begin():
-        session.connection(execution_options=WRITE)
-        own = train_from_file(
-            session,
-            labelled=labelled,
-            mapping=mapping,
-            epsilon=epsilon,
-            audit_epsilon=audit_epsilon if mapping.audit else None,
-            budget=limit,
-            delta=delta,
-            actor=f"lender:{lender_id}" if lender_id else ACTOR,
-            lender_id=lender_id,
-            source=data.name,
-            cut_off=cut_off,
-            progress=click.echo,
-        )
+    try:
+        own = _train(labelled, mapping, epsilon, audit_epsilon, lender_id, cut_off, data.name)
+    except BudgetExhausted as exc:
+        raise click.ClickException(f"{exc}; nothing was charged") from None
     card = own.card
     kfold = card["kfold"]
     owner = f", lender {lender_id}" if lender_id else ""
@@ -100,6 +89,36 @@ def train_own_file(
         for column, report in card["fairness"]["columns"].items():
             rates = ", ".join(f"{g['group']} {g['approval_rate']}" for g in report["groups"])
             click.echo(f"fairness (DP, cut-off {cut_off}), approval rate by {column}: {rates}")
+
+
+def _train(
+    labelled: LabelledFile,
+    mapping: FileMapping,
+    epsilon: float,
+    audit_epsilon: float,
+    lender_id: str | None,
+    cut_off: int,
+    source: str,
+) -> OwnModel:
+    from dp.own_data import train_from_file
+
+    limit, delta = budget()
+    with session_factory()() as session, session.begin():
+        session.connection(execution_options=WRITE)
+        return train_from_file(
+            session,
+            labelled=labelled,
+            mapping=mapping,
+            epsilon=epsilon,
+            audit_epsilon=audit_epsilon if mapping.audit else None,
+            budget=limit,
+            delta=delta,
+            actor=f"lender:{lender_id}" if lender_id else ACTOR,
+            lender_id=lender_id,
+            source=source,
+            cut_off=cut_off,
+            progress=click.echo,
+        )
 
 
 def _cards(version: int) -> tuple[Any, dict[str, Any]]:
@@ -162,3 +181,12 @@ def score_command(version: int, data: Path, cut_off: int | None, explain: bool) 
         scored = score_record(card, facts)
         reasons = [*reason_features(card, scored), "", "", "", ""][:4]
         click.echo(",".join([str(i + 1), str(scored.score), decision_of(scored, line), *reasons]))
+
+
+@click.command("card")
+@click.argument("version", type=int)
+@with_appcontext
+def card_command(version: int) -> None:
+    """Print the model card of own-data model VERSION (JSON)."""
+    _card, model_card = _cards(version)
+    click.echo(json.dumps(model_card, indent=2, sort_keys=True))
