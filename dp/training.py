@@ -10,7 +10,10 @@ Points are weights of evidence, ``ln(P(bin | default) / P(bin | repaid))`` from 
 counts (plus a pseudo-count in every cell: half a count, or two noise scales when there
 is noise, which shrinks noisy bins towards no evidence and keeps every log finite),
 added up with the noisy prior log-odds: a naive-Bayes scorecard whose higher score means
-higher risk. Everything after the noise is post-processing and costs nothing (ADR 0010).
+higher risk. Its odds are then calibrated from one more DP table, the (band of the card's
+log-odds x outcome) counts (``dp.calibration``): the tables get four fifths of the run's
+epsilon, the calibration one fifth, so the run costs exactly its epsilon (basic
+composition). Everything after the noise is post-processing and costs nothing (ADR 0010).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -25,6 +29,7 @@ import numpy.typing as npt
 
 from scoring.contract import FEATURE_NAMES, FEATURES
 
+from . import calibration
 from .loss import PrivacyLoss
 from .mechanisms import LossRequest, VectorNoise, make_vector_noise
 from .statistics import bin_labels, codes
@@ -51,6 +56,13 @@ class Scorecard:
         for name, points in self.points.items():
             total += np.asarray(points)[codes(name, columns)]
         return total
+
+    def calibrated(self, fit: calibration.Calibration) -> Scorecard:
+        """Return the card whose log-odds are ``fit.intercept + fit.slope * mine``."""
+        return Scorecard(
+            fit.intercept + fit.slope * self.intercept,
+            {name: [fit.slope * p for p in pts] for name, pts in self.points.items()},
+        )
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data, with each feature's bin labels."""
@@ -89,8 +101,8 @@ def table_cells() -> int:
     return sum(2 * len(bin_labels(FEATURES[name])) for name in FEATURE_NAMES)
 
 
-def training_noise(epsilon: float) -> VectorNoise:
-    """Return the training run's noise at pure ``epsilon``: its exact cost, before any data.
+def training_noise(epsilon: float | Fraction) -> VectorNoise:
+    """Return the count tables' noise at pure ``epsilon``, with its exact cost.
 
     >>> training_noise(1.0).sensitivity == len(FEATURE_NAMES)
     True
@@ -98,8 +110,28 @@ def training_noise(epsilon: float) -> VectorNoise:
     return make_vector_noise(
         cells=table_cells(),
         sensitivity=len(FEATURE_NAMES),
-        request=LossRequest.parse(epsilon=str(epsilon)),
+        request=LossRequest.parse(epsilon=_exact(epsilon)),
     )
+
+
+def training_noises(epsilon: float) -> tuple[VectorNoise, VectorNoise]:
+    """Return the noise of a run at pure ``epsilon``: of the tables, of the calibration."""
+    tables_epsilon, calibration_epsilon = calibration.split(_exact(epsilon))
+    return training_noise(tables_epsilon), calibration.noise(calibration_epsilon)
+
+
+def training_cost(epsilon: float) -> PrivacyLoss:
+    """Return what a training run at pure ``epsilon`` costs, before any data is read.
+
+    >>> training_cost(1.0).decimal()  # (4/5)**2 / 2 + (1/5)**2 / 2
+    '0.34'
+    """
+    tables_noise, calibration_noise = training_noises(epsilon)
+    return tables_noise.cost + calibration_noise.cost
+
+
+def _exact(epsilon: float | Fraction) -> Fraction:
+    return epsilon if isinstance(epsilon, Fraction) else Fraction(str(epsilon))
 
 
 def train(
@@ -120,21 +152,37 @@ def train(
     smoothing = SMOOTHING
     if epsilon is None:
         noisy, cost, spent, mechanism = exact, PrivacyLoss.zero(), None, {"name": "none"}
+        card = _woe(noisy, smoothing)
+        fit = calibration.fit(calibration.table(card.score(columns), outcomes))
     else:
-        noise = training_noise(epsilon)
+        noise, calibration_noise = training_noises(epsilon)
         say(f"noise: {noise.mechanism}, scale {noise.scale:.4g}, {len(exact)} cells")
         noisy = noise.release(exact)
-        cost, spent = noise.cost, noise.epsilon
         smoothing = max(SMOOTHING, NOISE_SMOOTHING * noise.scale)
+        card = _woe(noisy, smoothing)
+        say(f"calibration: {calibration_noise.cells} cells, scale {calibration_noise.scale:.4g}")
+        raw = card.score(columns)
+        fit = calibration.fit(calibration_noise.release(calibration.table(raw, outcomes)))
+        cost, spent = noise.cost + calibration_noise.cost, epsilon
         mechanism = {
             "name": noise.mechanism,
             "scale": noise.scale,
             "sensitivity": noise.sensitivity,
             "cells": noise.cells,
+            "epsilon": noise.epsilon,
             "smoothing": smoothing,
+            "calibration": {
+                "name": calibration_noise.mechanism,
+                "scale": calibration_noise.scale,
+                "sensitivity": calibration_noise.sensitivity,
+                "cells": calibration_noise.cells,
+                "epsilon": calibration_noise.epsilon,
+                "band_edges": list(calibration.EDGES),
+            },
         }
-    say("weights of evidence from the noisy tables")
-    return Trained(_woe(noisy, smoothing), cost, spent, _noisy_size(noisy), mechanism)
+    mechanism["calibration_fit"] = fit.as_dict()
+    say(f"weights of evidence from the noisy tables, odds calibrated ({fit.as_dict()})")
+    return Trained(card.calibrated(fit), cost, spent, _noisy_size(noisy), mechanism)
 
 
 def _noisy_size(noisy: list[int]) -> int:

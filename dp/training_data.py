@@ -6,7 +6,7 @@ of every person in it, so a person who left out a category is not in it at all (
 in part). Two steps, as for a statistic (``dp.releases``):
 
 1. ``reserve_training_snapshot`` (a writing transaction the caller commits at once): take
-   the snapshot and charge the training run's exact cost (``dp.training.training_noise``)
+   the snapshot and charge the training run's exact cost (``dp.training.training_cost``)
    to every member through the ledger, or refuse.
 2. ``read_training_data`` (the caller's next transaction): for each member, one
    ``gate.authorize`` (purpose ``training``, one access-log entry per person per run, so
@@ -43,7 +43,7 @@ from store.vault import Vault
 from . import ledger
 from .loss import PrivacyLoss
 from .statistics import columns_of
-from .training import Columns, Outcomes, training_noise
+from .training import Columns, Outcomes, training_cost, training_noises
 from .versions import reserve_training
 
 TRAINING = Purpose(PurposeKind.TRAINING)
@@ -97,18 +97,19 @@ def reserve_training_snapshot(
         dp.BudgetExhausted: someone in the snapshot has too little budget left.
     """
     members = training_members(session, now=now)
-    noise = training_noise(epsilon)
+    noise, calibration_noise = training_noises(epsilon)
     mechanism = {
         "name": noise.mechanism,
         "scale": noise.scale,
         "sensitivity": noise.sensitivity,
         "cells": noise.cells,
+        "calibration": {"scale": calibration_noise.scale, "cells": calibration_noise.cells},
     }
     reservation = reserve_training(
         session,
         budget=budget,
         members=members,
-        cost=noise.cost,
+        cost=training_cost(epsilon),
         actor=actor,
         query={**query, "source": "training snapshot"},
         mechanism=mechanism,

@@ -14,6 +14,7 @@ from dp import LossRequest, PrivacyLoss
 from dp.answers import release
 from dp.models import ModelVersion, PrivacyAccount, Release
 from dp.statistics import StatQuery, plan, tabulate
+from dp.training import training_cost
 from dp.training_data import MODEL_CATEGORIES, read_training_data, reserve_training_snapshot
 from scoring.outcomes import (
     REGIONS,
@@ -102,7 +103,8 @@ def test_training_reads_the_snapshot_through_the_gate_and_charges_it(seeded, ses
             charging, epsilon=1.0, budget=PrivacyLoss.zcdp("20"), actor="test", query={}
         )
     assert 0 < len(snapshot.members) <= seeded.fairfile_choices.grants["training"]
-    assert snapshot.reservation.cost == PrivacyLoss.zcdp("0.5")
+    assert snapshot.reservation.cost == training_cost(1.0)
+    assert snapshot.reservation.cost.decimal() == "0.34"
     with sessions() as reading, reading.begin():
         spent = reading.scalars(select(PrivacyAccount.spent_units)).all()
         assert len(spent) == len(snapshot.members)
@@ -132,7 +134,7 @@ def test_model_train_from_the_database_and_if_none(seeded, session):
     card = version.card
     assert card["holdout"]["source"].startswith("measured on a synthetic holdout")
     assert card["snapshot_members"] > 0
-    assert card["cost_rho"] == "0.5"
+    assert card["cost_rho"] == "0.34"
     assert set(card["bins"]) == set(card["features"])
     assert 0.5 < card["holdout"]["auc"] < 1
     charged = session.get(Release, version.release_id)

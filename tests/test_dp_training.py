@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from dp._opendp import prelude
 from dp.models import ModelVersion, Release
-from dp.training import tables, train
+from dp.training import tables, train, training_cost
 from scoring.contract import FEATURE_NAMES
 from service.cli import main
 from synthetic import auc, generate, write_population
@@ -26,22 +26,26 @@ def population():
     return generate(30_000, seed=21)
 
 
-def test_training_costs_epsilon_exactly_as_its_tables_composed(population):
+def test_training_costs_epsilon_exactly_as_its_tables_and_calibration_composed(population):
     columns, outcomes = _columns(population), population.truth["defaulted"].to_numpy()
     trained = train(columns, outcomes, epsilon=1.0)
     assert trained.epsilon == 1.0
-    assert trained.cost.rho == 0.5
+    # Four fifths of epsilon for the tables, one fifth for the calibration: in zCDP
+    # 0.8**2 / 2 + 0.2**2 / 2.
+    assert float(trained.cost.rho) == pytest.approx(0.34)
+    assert trained.cost == training_cost(1.0)
     # One measurement over the concatenated tables (L1 sensitivity = one cell per table)
     # charges what the tables released one by one at epsilon / F each would, composed.
     dp = prelude()
     f = len(FEATURE_NAMES)
     per_table = dp.m.make_laplace(
-        dp.vector_domain(dp.atom_domain(T="i64"), size=10), dp.l1_distance(T="i64"), scale=14.0
+        dp.vector_domain(dp.atom_domain(T="i64"), size=10), dp.l1_distance(T="i64"), scale=17.5
     )
     composed = dp.c.make_composition([per_table] * f)
-    assert composed.map(1) == pytest.approx(
-        trained.mechanism["sensitivity"] / trained.mechanism["scale"]
-    )
+    tables_epsilon = trained.mechanism["sensitivity"] / trained.mechanism["scale"]
+    assert composed.map(1) == pytest.approx(tables_epsilon) == pytest.approx(0.8)
+    calibration = trained.mechanism["calibration"]
+    assert calibration["sensitivity"] / calibration["scale"] == pytest.approx(0.2)
     assert sum(tables(columns, outcomes)) == f * len(outcomes)
 
 
@@ -103,7 +107,7 @@ def test_model_train_stores_an_active_version_with_its_card(tmp_path, engine, po
         versions = session.scalars(select(ModelVersion).order_by(ModelVersion.version)).all()
         assert [v.active for v in versions][-2:] == [False, True]
         card = versions[-1].card
-        assert card["cost_rho"] == "0.5"
+        assert card["cost_rho"] == "0.34"  # 0.8**2 / 2 + 0.2**2 / 2
         assert card["features"] == list(FEATURE_NAMES)
         assert 0.5 < card["holdout"]["auc"] < 1
         release = session.get(Release, versions[-1].release_id)

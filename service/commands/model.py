@@ -263,7 +263,9 @@ def _train_from_folder(epsilon: float, data: Path, holdout: float, activate: boo
 
 def _card(trained: Trained, delta: float) -> dict[str, Any]:
     return {
-        "method": "weight of evidence from DP (public bin x outcome) count tables (ADR 0010)",
+        "method": "weight of evidence from DP (public bin x outcome) count tables, odds "
+        "calibrated from a DP (band of log-odds x outcome) table (ADR 0010)",
+        "odds_calibration": trained.mechanism.get("calibration_fit"),
         "features": list(trained.scorecard.points),
         "bins": {name: bin_labels(FEATURES[name]) for name in trained.scorecard.points},
         "epsilon": trained.epsilon,
