@@ -487,3 +487,20 @@ def test_the_built_in_card_still_reads_the_contract():
     assert len(built_in.features) == 14
     assert not any(isinstance(t.feature, CategoricalFeature) for t in built_in.features)
     assert math.isfinite(built_in.score_range[0])
+
+
+def test_audit_only_columns_are_never_model_inputs(credit, mapping):
+    """Shuffling the protected columns changes nothing the model is fit from."""
+    labelled = check_file(credit, mapping)
+    shuffled = credit.with_columns(
+        pl.col("personal_status").shuffle(seed=1),
+        pl.col("age").shuffle(seed=2),
+        pl.col("foreign_worker").shuffle(seed=3),
+    )
+    other = check_file(shuffled, mapping)
+    assert set(labelled.codes) == {f.name for f in mapping.features}
+    assert not set(labelled.codes) & set(labelled.audit)
+    exact, _ = fit_points(mapping.features, labelled.codes, labelled.defaulted, None)
+    again, _ = fit_points(mapping.features, other.codes, other.defaulted, None)
+    assert exact == again
+    assert any((labelled.audit[a] != other.audit[a]).any() for a in labelled.audit)

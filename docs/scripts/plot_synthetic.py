@@ -157,7 +157,8 @@ def contract_page() -> Path:
         "## Prohibited, with reasons",
         "",
         "Refused wherever they appear: in `POST /v1/contract/check`, in a statement upload, "
-        "in a dataset's columns (`scoring/prohibited.py`). A name is compared after removing "
+        "in a dataset's columns, as a feature of a lender's mapping ([own data](own-data.md)) "
+        "(`scoring/prohibited.py`). A name is compared after removing "
         "case and separators and splitting it into words (`Date_of_Birth`, `dateOfBirth`, "
         "`DOB`); it matches when it, or a run of its words, is one of the names below, or "
         "when it contains a distinctive stem (`merchant...`). An unknown field is refused "
