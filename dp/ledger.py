@@ -259,4 +259,5 @@ def reserve_dataset(
     )
     session.add(release)
     session.flush()
-    return Reservation(release.id, cost, left.minus(cost), 0)
+    # What is left as the ledger now records it (the charge was rounded up to a unit).
+    return Reservation(release.id, cost, left.minus(PrivacyLoss.from_units(cost.units())), 0)

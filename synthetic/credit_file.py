@@ -66,7 +66,8 @@ type = "categorical"
 description = "Status of the current account"
 categories = ["negative", "0_to_200", "200_or_more", "no_account"]
 category = "bank_cashflow"
-actionable = true
+# Not actionable: "no_account" may score best, and recourse must never advise closing one.
+actionable = false
 
 [columns.duration_months]
 use = "feature"
