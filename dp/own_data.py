@@ -45,6 +45,7 @@ from scoring.metrics import auc, calibration
 from scoring.scorecard import Scorecard, labels_of
 
 from . import ledger
+from .errors import InvalidQuery
 from .loss import PrivacyLoss
 from .mechanisms import LossRequest, VectorNoise, composed_cost, make_vector_noise
 from .models import ModelVersion
@@ -55,6 +56,8 @@ KIND: Final = "training:own-data"
 #: The cut-off (points) the fairness report counts approvals at, unless one is given: a
 #: public choice, never taken from the data.
 DEFAULT_CUT_OFF: Final = 500
+#: The smallest epsilon a run takes: below it the noise drowns every count.
+MIN_EPSILON: Final = 0.001
 HOLDOUT: Final = 0.2
 FOLDS: Final = 5
 METRICS_NOTE: Final = (
@@ -91,6 +94,11 @@ def plan(mapping: FileMapping, *, epsilon: float, audit_epsilon: float | None) -
     Training at pure ``epsilon``; the fairness report at ``audit_epsilon``, only when
     the mapping declares audit-only columns.
     """
+    for name, value in (("epsilon", epsilon), ("audit_epsilon", audit_epsilon)):
+        if value is not None and not value >= MIN_EPSILON:
+            raise InvalidQuery(
+                f"{name} is at least {MIN_EPSILON}: below it the noise drowns every count"
+            )
     sizes = [len(labels_of(f)) for f in mapping.features]
     training = make_vector_noise(
         cells=2 * sum(sizes),

@@ -25,7 +25,7 @@ from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, Field
 
 from consent.lenders import Scope
-from dp.own_data import DEFAULT_CUT_OFF, train_from_file
+from dp.own_data import DEFAULT_CUT_OFF, MIN_EPSILON, train_from_file
 from dp.versions import own_version, own_versions
 from scoring.history_file import (
     DirtyFile,
@@ -73,9 +73,9 @@ class TrainIn(Strict):
     mapping: str = Field(
         min_length=1, max_length=MAX_MAPPING_CHARS, description="The TOML mapping (its text)."
     )
-    epsilon: float = Field(gt=0, le=20, description="pure DP epsilon of the training")
+    epsilon: float = Field(ge=MIN_EPSILON, le=20, description="pure DP epsilon of the training")
     audit_epsilon: float = Field(
-        default=0.5, gt=0, le=20, description="epsilon of the DP fairness report"
+        default=0.5, ge=MIN_EPSILON, le=20, description="epsilon of the DP fairness report"
     )
     cut_off: int = Field(
         default=DEFAULT_CUT_OFF, ge=0, le=2_000, description="the cut-off the report counts at"

@@ -504,3 +504,13 @@ def test_audit_only_columns_are_never_model_inputs(credit, mapping):
     again, _ = fit_points(mapping.features, other.codes, other.defaulted, None)
     assert exact == again
     assert any((labelled.audit[a] != other.audit[a]).any() for a in labelled.audit)
+
+
+@pytest.mark.parametrize("epsilon", [5e-324, 1e-9, 0.0009])
+def test_an_epsilon_too_small_to_mean_anything_is_refused(mapping, epsilon):
+    from dp import InvalidQuery
+
+    with pytest.raises(InvalidQuery, match=r"at least 0\.001"):
+        plan(mapping, epsilon=epsilon, audit_epsilon=None)
+    with pytest.raises(InvalidQuery, match="audit_epsilon"):
+        plan(mapping, epsilon=1.0, audit_epsilon=epsilon)

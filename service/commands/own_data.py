@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask.cli import with_appcontext
 
-from dp.errors import BudgetExhausted
+from dp.errors import BudgetExhausted, InvalidQuery
 from scoring import ContractViolation
 from scoring.history_file import DirtyFile, LabelledFile, check_file, check_records, read_frame
 from scoring.mapping import FileMapping, parse_mapping
@@ -75,6 +75,8 @@ def train_own_file(
         own = _train(labelled, mapping, epsilon, audit_epsilon, lender_id, cut_off, data.name)
     except BudgetExhausted as exc:
         raise click.ClickException(f"{exc}; nothing was charged") from None
+    except InvalidQuery as exc:
+        raise click.ClickException(str(exc)) from None
     card = own.card
     kfold = card["kfold"]
     owner = f", lender {lender_id}" if lender_id else ""
