@@ -98,3 +98,64 @@ def test_the_worked_example_runs_as_documented(tmp_path, live_engine, monkeypatc
         else:
             assert _mask(result.output) == _mask(expected), what
     assert ran >= 8
+
+
+def test_the_command_line_reads_parquet_and_refuses_an_unknown_category(
+    tmp_path, live_engine, monkeypatch
+):
+    import polars as pl
+
+    from synthetic.credit_file import MAPPING, generate_credit_file
+
+    app = make_test_app(tmp_path / "app", engine=live_engine)
+    monkeypatch.chdir(tmp_path)
+    generate_credit_file(600, seed=8).write_parquet("history.parquet")
+    Path("mapping.toml").write_text(MAPPING)
+    applicants = generate_credit_file(3, seed=9, outcome=False)
+    applicants.with_columns(
+        pl.when(pl.int_range(pl.len()) == 1)
+        .then(pl.lit("gold"))
+        .otherwise(pl.col("savings"))
+        .alias("savings")
+    ).write_csv("applicants.csv")
+    runner, script = CliRunner(), ScriptInfo(create_app=lambda: app)
+    trained = runner.invoke(
+        main,
+        [
+            "model",
+            "train",
+            "--data",
+            "history.parquet",
+            "--mapping",
+            "mapping.toml",
+            "--epsilon",
+            "1",
+            "--lender",
+            "acme",
+        ],
+        obj=script,
+    )
+    assert trained.exit_code != 0
+    assert "there is no lender 'acme'" in trained.output
+    trained = runner.invoke(
+        main,
+        [
+            "model",
+            "train",
+            "--data",
+            "history.parquet",
+            "--mapping",
+            "mapping.toml",
+            "--epsilon",
+            "1",
+        ],
+        obj=script,
+    )
+    assert trained.exit_code == 0, trained.output
+    assert "history.parquet: 600 rows" in trained.output
+    scored = runner.invoke(
+        main, ["model", "score", "--model", "1", "--data", "applicants.csv"], obj=script
+    )
+    assert scored.exit_code != 0
+    assert "row 2, savings: not one of the declared categories" in scored.output
+    assert "gold" not in scored.output

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask.cli import with_appcontext
 
+from consent.models import Lender
 from dp.errors import BudgetExhausted, InvalidQuery
 from scoring import ContractViolation
 from scoring.history_file import DirtyFile, LabelledFile, check_file, check_records, read_frame
@@ -62,6 +63,12 @@ def train_own_file(
 ) -> None:
     """Train on a lender's own file with its mapping (see the module docstring)."""
     started = time.perf_counter()
+    if lender_id is not None:
+        with session_factory()() as session:
+            if session.get(Lender, lender_id) is None:
+                raise click.ClickException(
+                    f"there is no lender {lender_id!r} (`fairfile lenders create`)"
+                )
     try:
         mapping = parse_mapping(mapping_path.read_text())
         labelled = check_file(read_frame(data), mapping)
