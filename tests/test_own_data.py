@@ -514,3 +514,36 @@ def test_an_epsilon_too_small_to_mean_anything_is_refused(mapping, epsilon):
         plan(mapping, epsilon=epsilon, audit_epsilon=None)
     with pytest.raises(InvalidQuery, match="audit_epsilon"):
         plan(mapping, epsilon=1.0, audit_epsilon=epsilon)
+
+
+def _fairness_error(credit, mapping, noise):
+    from dp.own_data import fairness_report
+
+    labelled = check_file(credit, mapping)
+    approved = np.zeros(labelled.rows, dtype=bool)
+    approved[::3] = True
+    report = fairness_report(
+        mapping.audit, labelled.audit, labelled.defaulted, approved, noise, cut_off=500
+    )
+    worst = 0
+    for column in mapping.audit:
+        exact = np.bincount(labelled.audit[column.name], minlength=len(column.labels()))
+        noisy = [g["rows"] for g in report["columns"][column.name]["groups"]]
+        worst = max(worst, int(np.abs(exact - np.asarray(noisy)).max()))
+    return worst, report
+
+
+def test_the_fairness_report_counts_each_group_within_its_noise_and_a_broken_one_does_not(
+    credit, mapping
+):
+    noise = plan(mapping, epsilon=1.0, audit_epsilon=2.0).audit
+    worst, report = _fairness_error(credit, mapping, noise)
+    # a group's rows are four noisy cells: within four times the 95% bound of one cell
+    # (the bound holds per cell with probability 0.95; four cells rarely all go one way)
+    assert worst <= 4 * report["noise_95"] + 4
+    assert report["epsilon"] == noise.epsilon
+    broken = _Broken(noise)
+    broken.epsilon, broken.mechanism = noise.epsilon, noise.mechanism
+    broken.accuracy = noise.accuracy
+    worst_broken, _ = _fairness_error(credit, mapping, broken)
+    assert worst_broken > 4 * report["noise_95"] + 4
