@@ -10,8 +10,13 @@ anything unexpected). Success answers are never filled in here: every operation 
 its own (``responses={200: Model}``, or ``HTML_PAGE`` for a page), so the document states
 the real shape of every answer; the contract test refuses an operation that declares none.
 
+The answers that make something also carry OpenAPI ``links`` to the calls that take its ids
+further (``service.links``), written in when the document is built.
+
 The interactive docs (``/docs/swagger``) load their assets from the app, with no inline
-script: ``SWAGGER_HTML`` loads ``static/swagger-init.js``, served by the app.
+script: ``SWAGGER_HTML`` loads ``static/swagger-init.js``, served by the app. The Swagger
+plugin's OAuth2 redirect page (inline script, for an OAuth2 flow Fairfile does not have)
+answers 404.
 """
 
 from __future__ import annotations
@@ -20,6 +25,9 @@ from typing import Any, Final
 
 from flask import Response, request
 from flask_openapi3.openapi import OpenAPI
+from werkzeug.exceptions import NotFound
+
+from .links import add_links
 
 PROBLEM_MEDIA: Final = "application/problem+json"
 
@@ -141,11 +149,22 @@ class FairfileOpenAPI(OpenAPI):
         self.config["SWAGGER_HTML_STRING"] = SWAGGER_HTML
         self.config["OPENAPI_HTML_STRING"] = DOCS_INDEX_HTML
         self.after_request(_docs_policy)
+        if OAUTH2_REDIRECT in self.view_functions:
+            self.view_functions[OAUTH2_REDIRECT] = _no_oauth2
 
     def generate_spec_json(self) -> None:
-        """Build the document, then describe every error answer as a problem."""
+        """Build the document, describe every error answer as a problem, add the links."""
         super().generate_spec_json()  # type: ignore[no-untyped-call]
         describe_errors(self.spec_json)
+        add_links(self.spec_json)
+
+
+#: The Swagger plugin's page that finishes an OAuth2 sign-in (Fairfile has no OAuth2).
+OAUTH2_REDIRECT: Final = "swagger.oauth2-redirect"
+
+
+def _no_oauth2() -> Response:
+    raise NotFound()
 
 
 def _docs_policy(response: Response) -> Response:

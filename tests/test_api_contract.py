@@ -14,6 +14,7 @@ of examples per operation is ``FAIRFILE_API_EXAMPLES`` (default 15; CI may raise
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -71,6 +72,23 @@ def test_every_success_answer_has_its_own_schema():
                 assert model["type"] == "object", where
                 assert model["properties"], where
                 assert model.get("additionalProperties") is not True, where
+
+
+def test_no_docs_page_runs_inline_script_and_there_is_no_oauth2_page(tmp_path):
+    """Fairfile has no OAuth2: the Swagger plugin's redirect page (inline script) is a 404."""
+    app = make_test_app(tmp_path)
+    client = app.test_client()
+    answer = client.get("/docs/oauth2-redirect.html")
+    assert answer.status_code == 404
+    assert "<script" not in answer.get_data(as_text=True)
+    pages = [
+        r.rule for r in app.url_map.iter_rules() if r.rule.startswith("/docs") and not r.arguments
+    ]
+    assert "/docs/swagger" in pages
+    for page in pages:
+        html = client.get(page).get_data(as_text=True)
+        scripts = re.findall(r"<script([^>]*)>(.*?)</script>", html, flags=re.S)
+        assert all('src="' in attrs and not body.strip() for attrs, body in scripts), page
 
 
 def test_a_wrong_answer_fails_the_conformance_check(tmp_path, sessions, monkeypatch):
