@@ -74,14 +74,17 @@ def _refuse_update(_mapper: Mapper[Any], _connection: Any, target: Decision) -> 
 class Phases(Protocol):
     """Where a caller may end one transaction and begin the next while a decision is made.
 
-    A decision writes twice: the consent check's log entry, then the decision. In between
-    it only reads and computes (facts, score, explanation, signature), which is most of
-    its time. A caller on SQLite, which admits one writer at a time, commits the log entry
-    at ``authorized`` and begins its write again at ``ready_to_store``, so other writers
-    are not held up by the computing. The read is logged and committed before any data is
-    read; if the decision then fails, the log still says, truthfully, that the read
-    happened.
+    A decision writes twice: the consent check's log entry, then the decision. Around and
+    between them it only reads and computes (facts, score, explanation, signature), which
+    is most of its time. A caller on SQLite, which admits one writer at a time, begins its
+    write at ``authorizing``, commits the log entry at ``authorized`` and begins its write
+    again at ``ready_to_store``, so other writers are not held up by the computing. The
+    read is logged and committed before any data is read; if the decision then fails, the
+    log still says, truthfully, that the read happened.
     """
+
+    def authorizing(self) -> None:
+        """The consent check and its log entry follow; the caller gets ready to write."""
 
     def authorized(self) -> None:
         """The read is allowed and logged; the caller may commit now."""
@@ -92,6 +95,9 @@ class Phases(Protocol):
 
 class OneTransaction:
     """Everything in the caller's one transaction (commands, tests, the web UI)."""
+
+    def authorizing(self) -> None:
+        """Nothing to do: the caller's transaction goes on."""
 
     def authorized(self) -> None:
         """Nothing to do: the caller's transaction goes on."""
@@ -153,6 +159,8 @@ def decide(
         allowed &= within
     if not allowed:
         raise ConsentMissing(subject_purpose=str(purpose), missing=sorted(c.value for c in held))
+    phases = phases or OneTransaction()
+    phases.authorizing()
     authorization = gate.authorize(
         session,
         keys=keys,
@@ -163,7 +171,6 @@ def decide(
         what="decision",
         now=now,
     )
-    phases = phases or OneTransaction()
     phases.authorized()
     consent_id = authorization.consent_ids[0]
     facts = get_facts(session, vault=vault, subject_id=subject_id)
@@ -211,8 +218,7 @@ def decide(
         model_version=card.version,
         payload=_seal(session, vault, subject_id, payload),
     )
-    session.add(row)
-    session.flush()
+    session.add(row)  # flushed with the caller's next query or commit
     return row, payload
 
 

@@ -49,7 +49,7 @@ from .decision_schemas import (
 )
 from .keys import consent_keys, vault
 from .openapi import HTML_PAGE
-from .sessions import SplitWrites, db
+from .sessions import SplitWrites, db, split_writes
 
 bp = APIBlueprint(
     "decisions",
@@ -139,6 +139,7 @@ def log_access(subject_id: str, what: str) -> None:
 
 @bp.post("/subjects/<subject_id>/decisions", responses={201: DecisionShownOut})
 @gated(example_body={})
+@split_writes
 def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
     """Score me now and decide against the cut-off, with the signed explanation."""
     card, model_card = card_in_force()

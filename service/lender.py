@@ -47,7 +47,7 @@ from .lender_schemas import (
     LendersOut,
     MeOut,
 )
-from .sessions import SplitWrites, db
+from .sessions import SplitWrites, db, split_writes
 from .stats import StatisticQueryIn, release
 from .stats_schemas import StatisticOut
 
@@ -142,6 +142,7 @@ def me() -> Response:
     "/subjects/<subject_id>/decisions", responses={200: LenderDecisionOut, 201: LenderDecisionOut}
 )
 @lender(Scope.DECISIONS_WRITE)
+@split_writes
 def ask(
     path: SubjectPath, header: IdempotencyHeader, body: LenderDecisionIn
 ) -> tuple[Response, int]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Flask, Response, current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,6 +14,13 @@ from store.db import WRITE
 
 _EXTENSION = "fairfile.sessions"
 _WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+V = TypeVar("V", bound=Callable[..., object])
+
+
+def split_writes(view: V) -> V:
+    """Mark a route whose transactions ``SplitWrites`` manages: it begins by only reading."""
+    view.fairfile_split_writes = True  # type: ignore[attr-defined]
+    return view
 
 
 def init_app(app: Flask, engine: Engine | sessionmaker[Session]) -> None:
@@ -37,7 +47,8 @@ def db() -> Session:
         session = session_factory()()
         view = current_app.view_functions.get(request.endpoint or "")
         gated = getattr(view, "fairfile_access", None) == "gated"
-        if request.method in _WRITING_METHODS or gated:
+        split = getattr(view, "fairfile_split_writes", False)
+        if (request.method in _WRITING_METHODS or gated) and not split:
             session.connection(execution_options=WRITE)
         g.db_session = session
     current: Session = g.db_session
@@ -77,18 +88,41 @@ def restart_ready_to_write() -> Session:
 
 
 class SplitWrites:
-    """Commit a decision's log entry, compute without holding the write lock, then store.
+    """A decision's transactions: read, log the read, compute, then store (ADR 0016).
 
-    Passed as ``phases`` to ``scoring.decisions.decide``: at ``authorized`` this request's
-    transaction (the consent check and its log entry) commits and a read transaction
-    follows; at ``ready_to_store`` the next transaction begins ready to write. SQLite's
-    one write lock is then held for two short writes instead of the whole request.
+    Passed as ``phases`` to ``scoring.decisions.decide`` from a route marked
+    ``split_writes``, whose transaction begins by only reading (sign-in, model, consent).
+    ``authorizing`` begins a transaction ready to write for the consent check and its log
+    entry, which ``authorized`` commits; the facts are read, scored, explained and signed
+    in a read transaction; ``ready_to_store`` ends it, and the next transaction begins
+    ready to write when it first touches the database: when the decision is flushed, at
+    the request's edge, after the answer is built. SQLite's one write lock is then held
+    for two short writes instead of the whole request.
     """
+
+    def authorizing(self) -> None:
+        """Begin the transaction that checks the consent and logs the read."""
+        restart_ready_to_write()
 
     def authorized(self) -> None:
         """Commit the read's log entry; what follows only reads."""
         db().commit()
 
     def ready_to_store(self) -> None:
-        """Begin the transaction that stores the decision, ready to write."""
-        restart_ready_to_write()
+        """End the reading; the next transaction begins ready to write, when it first writes."""
+        session = db()
+        session.commit()
+        bind = session.get_bind()
+        if isinstance(bind, Engine):
+            session.bind = _writing(bind)
+        else:  # a connection (tests): its transaction is already the caller's
+            session.connection(execution_options=WRITE)
+
+
+def _writing(engine: Engine) -> Engine:
+    """The same engine (and pool), whose transactions begin ready to write."""
+    cache: dict[int, Engine] = current_app.extensions.setdefault("fairfile.writing", {})
+    key = id(engine)
+    if key not in cache:
+        cache[key] = engine.execution_options(**WRITE)
+    return cache[key]

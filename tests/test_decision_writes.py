@@ -21,11 +21,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import scoring.decisions
+import service.decisions
 from consent.transparency import LogEntry
 from scoring.decisions import Decision
 from scoring.models import put_facts
 from service.keys import consent_keys, vault
-from store.db import WriterQueue, make_engine
+from store.db import WRITE, WriterQueue, make_engine
 from store.migrate import upgrade
 from synthetic import generate
 from tests.conftest import make_test_app
@@ -66,34 +67,56 @@ def _decision_reads(engine) -> int:
     return sum(json.loads(leaf)["what"] == "decision" for leaf in leaves)
 
 
-def test_a_decision_computes_without_holding_the_write_lock(sqlite_file, monkeypatch):
+def _another_writer_may_write(engine) -> bool:
+    other = sqlite3.connect(engine.url.database, timeout=0.2, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+def test_a_decision_holds_the_write_lock_only_to_log_and_to_store(sqlite_file, monkeypatch):
     app, engine, subject_id = sqlite_file
     seen = {}
-    real = scoring.decisions.build_explanation
+    explain, show = scoring.decisions.build_explanation, service.decisions.decision_shown
 
-    def probing(**kw):
-        # Another connection may write while the explanation is built, and already sees
-        # the committed log entry of this read.
-        other = sqlite3.connect(engine.url.database, timeout=0.2, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-            seen["could_write"] = True
-        except sqlite3.OperationalError:
-            seen["could_write"] = False
-        finally:
-            other.close()
-        seen["logged"] = _decision_reads(engine)
-        return real(**kw)
+    def explaining(**kw):
+        # While the explanation is built another connection may write, and it already
+        # sees the committed log entry of this read.
+        seen["explaining"] = (_another_writer_may_write(engine), _decision_reads(engine))
+        return explain(**kw)
 
-    monkeypatch.setattr(scoring.decisions, "build_explanation", probing)
+    def answering(*args, **kw):
+        # The answer is built before the decision is written: no lock held yet.
+        seen["answering"] = _another_writer_may_write(engine)
+        return show(*args, **kw)
+
+    monkeypatch.setattr(scoring.decisions, "build_explanation", explaining)
+    monkeypatch.setattr(service.decisions, "decision_shown", answering)
     answer = app.test_client().post(
         f"/v1/subjects/{subject_id}/decisions", json={}, headers=signed_in_headers(app, subject_id)
     )
     assert answer.status_code == 201
-    assert seen == {"could_write": True, "logged": 1}
+    assert seen == {"explaining": (True, 1), "answering": True}
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Decision)) == 1
+
+
+def test_a_writing_engine_begins_with_the_write_lock(sqlite_file):
+    # ``SplitWrites`` stores through the engine's writing variant: its transactions take
+    # the write lock when they begin (and queue for it), not when they first write.
+    _app, engine, _subject_id = sqlite_file
+    with engine.execution_options(**WRITE).connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        assert not _another_writer_may_write(engine)
+        connection.rollback()
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")
+        assert _another_writer_may_write(engine)
 
 
 def test_a_decision_that_fails_after_the_read_keeps_the_read_in_the_log(live, monkeypatch):
