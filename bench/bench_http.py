@@ -2,7 +2,7 @@
 
 A fresh instance on the SQLite default is seeded, a model trained, and 64 synthetic people
 enrol, grant `scoring` and sign in. `fairfile serve` (gunicorn with its defaults: one
-process per core, 8 threads each; SQLite writers of every process queue on one lock)
+process per core, 2 threads each; SQLite writers of every process queue on one lock)
 answers `POST /v1/subjects/<id>/decisions` (gated read, scoring, signed explanation,
 sealed decision, two log-and-store writes) over 32 keep-alive connections on loopback,
 driven by `bench._loadgen` (one asyncio loop, a few percent of a core):

@@ -86,7 +86,13 @@ def db_status() -> None:
     default=None,
     help="Processes (default: one per CPU core; writers of all of them queue together).",
 )
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--threads",
+    default=2,
+    show_default=True,
+    type=int,
+    help="Threads per process; few, since the work is Python (ADR 0016).",
+)
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
     """Serve the API and UI with gunicorn."""
