@@ -53,7 +53,7 @@ AUDIT_EPSILON = 1.0
 #: profile's 6% population default rate).
 TARGET_BAD_RATE = 0.03
 #: Cut-offs swept for the trade-off curves in the plot.
-SWEEP = np.arange(300, 800, 5)
+SWEEP = np.arange(300, 800, 1)
 
 
 @dataclass(frozen=True)

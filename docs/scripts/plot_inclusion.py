@@ -50,9 +50,14 @@ def _inclusion(ax: plt.Axes, measured: list[Measured]) -> None:
     ax.legend(fontsize=8, loc="lower right")
 
 
+#: Cut-offs approving fewer than this share of applicants are left off the curves: the bad
+#: rate of a handful of approvals jumps between 0 and 1 and draws lines across the panel.
+MIN_APPROVAL = 0.005
+
+
 def _trade_off(ax: plt.Axes, m: Measured, letter: str) -> None:
     for model in (m.fairfile, m.bureau):
-        c = model.curve
+        c = {k: v[model.curve["approval"] >= MIN_APPROVAL] for k, v in model.curve.items()}
         ax.plot(
             c["bad_rate"],
             c["approval"],
