@@ -42,44 +42,56 @@ class Run:
 
 
 class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
+    """One client connection, kept alive, or opened again when the server closes it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
 
     async def send(self, host: str, request: Request) -> int:
+        if self.reader is None or self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        reader, writer = self.reader, self.writer
         method, path, headers, body = request
         lines = [f"{method} {path} HTTP/1.1", f"Host: {host}", "Connection: keep-alive"]
         lines += [f"{k}: {v}" for k, v in headers.items()]
         if body is not None:
             lines.append(f"Content-Length: {len(body)}")
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b""))
-        await self.writer.drain()
-        status_line = await self.reader.readline()
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + (body or b""))
+        await writer.drain()
+        status_line = await reader.readline()
         status = int(status_line.split()[1])
         length = None
-        chunked = False
-        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+        chunked = closing = False
+        while (line := await reader.readline()) not in (b"\r\n", b""):
             name, _, value = line.decode("latin-1").partition(":")
             if name.lower() == "content-length":
                 length = int(value)
             elif name.lower() == "transfer-encoding" and "chunked" in value.lower():
                 chunked = True
+            elif name.lower() == "connection" and "close" in value.lower():
+                closing = True
         if chunked:
             while True:
-                size = int((await self.reader.readline()).strip(), 16)
-                await self.reader.readexactly(size + 2)
+                size = int((await reader.readline()).strip(), 16)
+                await reader.readexactly(size + 2)
                 if size == 0:
                     break
         elif length:
-            await self.reader.readexactly(length)
+            await reader.readexactly(length)
+        if closing:
+            self.close()
         return status
 
     def close(self) -> None:
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
 
 
 async def _connect(port: int, count: int) -> list[_Connection]:
-    pairs = [await asyncio.open_connection("127.0.0.1", port) for _ in range(count)]
-    return [_Connection(r, w) for r, w in pairs]
+    return [_Connection(port) for _ in range(count)]
 
 
 async def _closed(port: int, connections: int, requests: Sequence[Request]) -> Run:

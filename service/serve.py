@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
@@ -22,9 +24,26 @@ class Server(BaseApplication):  # type: ignore[misc]
             if key in self.cfg.settings and value is not None:
                 self.cfg.set(key, value)
 
-    def load(self) -> Flask:
-        """Return the WSGI app."""
-        return self._app
+    def load(self) -> Callable[..., Iterable[bytes]]:
+        """Return the WSGI app, each request run in a context of its own."""
+        return isolated(self._app)
+
+
+def isolated(app: Flask) -> Callable[..., Iterable[bytes]]:
+    """Run every request of ``app`` in a fresh, empty ``contextvars`` context.
+
+    ``fairfile serve`` runs inside the command line's application context. A sync worker
+    answers in the thread that holds it, and Flask reuses an application context it finds
+    active, so ``g`` (the request's database session, the signed-in person, the lender's
+    key) would carry from one request to the next. In an empty context every request gets
+    its own application context. (A threaded worker's threads start empty anyway.)
+    """
+
+    def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        result: Iterable[bytes] = contextvars.Context().run(app, environ, start_response)
+        return result
+
+    return wsgi
 
 
 def serve(app: Flask, *, host: str, port: int, workers: int, threads: int) -> None:

@@ -33,8 +33,8 @@ def _get(url: str) -> tuple[int, dict]:
             return error.code, json.loads(error.read())
 
 
-@pytest.fixture
-def served(tmp_path):
+@pytest.fixture(params=[2], ids=["threads=2"])
+def served(request, tmp_path):
     env = {
         **os.environ,
         "FAIRFILE_ENV": "development",
@@ -46,11 +46,11 @@ def served(tmp_path):
     )
     assert upgrade.returncode == 0, upgrade.stderr
     assert "upgraded empty ->" in upgrade.stdout
-    port = _free_port()
+    port, threads = _free_port(), str(request.param)
     out_path, err_path = tmp_path / "out.log", tmp_path / "err.log"
     with out_path.open("w") as out, err_path.open("w") as err:
         process = subprocess.Popen(
-            [FAIRFILE, "serve", "--port", str(port), "--workers", "1", "--threads", "2"],
+            [FAIRFILE, "serve", "--port", str(port), "--workers", "1", "--threads", threads],
             env=env,
             stdout=out,
             stderr=err,
@@ -67,14 +67,14 @@ def served(tmp_path):
         process.kill()
         process.wait()
         pytest.fail("server did not start: " + err_path.read_text())
-    yield base, process, out_path
+    yield base, process, out_path, env
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=20)
 
 
 def test_gunicorn_serves_health_and_readiness(served):
-    base, _process, _out = served
+    base, _process, _out, _env = served
     assert _get(base + "/healthz") == (200, {"status": "ok"})
     status, body = _get(base + "/readyz")
     assert status == 200
@@ -82,7 +82,7 @@ def test_gunicorn_serves_health_and_readiness(served):
 
 
 def test_real_http_errors_are_problems(served):
-    base, _process, _out = served
+    base, _process, _out, _env = served
     request = urllib.request.Request(  # noqa: S310 (loopback only)
         base + "/v1/anything", data=b"{", headers={"Content-Type": "application/json"}
     )
@@ -94,9 +94,52 @@ def test_real_http_errors_are_problems(served):
 
 
 def test_serve_prints_the_urls(served):
-    _base, process, out_path = served
+    _base, process, out_path, _env = served
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=20) == 0
     out = out_path.read_text()
     assert "API docs:" in out
     assert "/healthz" in out
+
+
+PEOPLE = """
+import json
+from consent import signin
+from service import create_app
+from service.sessions import session_factory
+from store.models import Subject
+
+app = create_app()
+with app.app_context(), session_factory(app)() as s, s.begin():
+    people = [Subject(origin="synthetic") for _ in range(2)]
+    s.add_all(people)
+    s.flush()
+    print(json.dumps([[p.id, signin.issue_token(s, subject_id=p.id)] for p in people]))
+"""
+
+
+def _get_as(url: str, token: str) -> int:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})  # noqa: S310
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 (loopback)
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        with error:
+            return int(error.code)
+
+
+@pytest.mark.parametrize("served", [1, 2], ids=["threads=1 (sync)", "threads=2"], indirect=True)
+def test_one_request_never_carries_into_the_next(served):
+    # With one thread gunicorn's sync worker answers in the thread that holds the command
+    # line's application context; Flask would reuse it, and with it ``g``: the first
+    # person signed in would stay signed in for every later request.
+    base, _process, _out, env = served
+    made = subprocess.run(
+        [sys.executable, "-c", PEOPLE], env=env, capture_output=True, text=True, check=True
+    )
+    (a, token_a), (b, token_b) = json.loads(made.stdout.strip().splitlines()[-1])
+    for _ in range(2):
+        assert _get_as(f"{base}/v1/subjects/{a}/decisions", token_a) == 200
+        assert _get_as(f"{base}/v1/subjects/{b}/decisions", token_b) == 200
+        assert _get_as(f"{base}/v1/subjects/{b}/decisions", token_a) == 404
+        assert _get_as(f"{base}/v1/subjects/{a}/decisions", token_b) == 404
