@@ -1,11 +1,12 @@
 """Over real HTTP: decision plus explanation at 32 concurrent connections, next to a trivial one.
 
 A fresh instance on the SQLite default is seeded, a model trained, and 64 synthetic people
-enrol, grant `scoring` and sign in. `fairfile serve` (gunicorn with its defaults: one
-process per core, 2 threads each; SQLite writers of every process queue on one lock)
-answers `POST /v1/subjects/<id>/decisions` (gated read, scoring, signed explanation,
-sealed decision, two log-and-store writes) over 32 keep-alive connections on loopback,
-driven by `bench._loadgen` (one asyncio loop, a few percent of a core):
+enrol, grant `scoring` and sign in. `fairfile serve` (gunicorn with its defaults: one sync
+worker per core; SQLite writers of every process queue on one lock) answers
+`POST /v1/subjects/<id>/decisions` (gated read, scoring, signed explanation, sealed
+decision, two short writes) from 32 client connections on loopback (a sync worker closes
+each after its answer, and the client opens it again), driven by `bench._loadgen` (one
+asyncio loop, a few percent of a core):
 
 - closed loop: each connection sends its next request when the answer arrives (zero
   think time), which measures the server saturated; then `GET /healthz` the same way;

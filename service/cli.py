@@ -88,10 +88,10 @@ def db_status() -> None:
 )
 @click.option(
     "--threads",
-    default=2,
+    default=1,
     show_default=True,
     type=int,
-    help="Threads per process; few, since the work is Python (ADR 0016).",
+    help="Threads per process; 1 runs gunicorn's sync worker (ADR 0016).",
 )
 @with_appcontext
 def serve_command(host: str, port: int, workers: int | None, threads: int) -> None:
