@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store import Base, CreatedAt, utcnow
-from store.vault import Vault
+from store import Base, CreatedAt
+from store.vault import Vault, put_sealed
 
 from .facts import check_facts
 
@@ -50,15 +50,9 @@ def put_facts(
 ) -> SubjectFacts:
     """Store (or replace) a subject's facts, sealed."""
     payload = seal_facts(session, vault=vault, subject_id=subject_id, facts=facts)
-    row = session.get(SubjectFacts, subject_id)
-    if row is None:
-        row = SubjectFacts(subject_id=subject_id, payload=payload)
-        session.add(row)
-    else:
-        row.payload = payload
-        row.recorded_at = utcnow()
-    session.flush()
-    return row
+    return put_sealed(
+        session, SubjectFacts, subject_id=subject_id, column="payload", sealed=payload
+    )
 
 
 def get_facts(session: Session, *, vault: Vault, subject_id: str) -> dict[str, Any] | None:

@@ -24,8 +24,8 @@ import datetime as dt
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store import Base, CreatedAt, utcnow
-from store.vault import Vault
+from store import Base, CreatedAt
+from store.vault import Vault, put_sealed
 
 OUTCOMES_TABLE = "subject_outcomes"
 REGIONS_TABLE = "subject_regions"
@@ -94,29 +94,17 @@ def put_outcome(
 ) -> SubjectOutcome:
     """Store (or replace) a subject's observed outcome, sealed."""
     sealed = seal_outcome(session, vault=vault, subject_id=subject_id, defaulted=defaulted)
-    row = session.get(SubjectOutcome, subject_id)
-    if row is None:
-        row = SubjectOutcome(subject_id=subject_id, sealed_defaulted=sealed)
-        session.add(row)
-    else:
-        row.sealed_defaulted = sealed
-        row.recorded_at = utcnow()
-    session.flush()
-    return row
+    return put_sealed(
+        session, SubjectOutcome, subject_id=subject_id, column="sealed_defaulted", sealed=sealed
+    )
 
 
 def put_region(session: Session, *, vault: Vault, subject_id: str, region: str) -> SubjectRegion:
     """Store (or replace) a subject's region, sealed."""
     sealed = seal_region(session, vault=vault, subject_id=subject_id, region=region)
-    row = session.get(SubjectRegion, subject_id)
-    if row is None:
-        row = SubjectRegion(subject_id=subject_id, sealed_region=sealed)
-        session.add(row)
-    else:
-        row.sealed_region = sealed
-        row.recorded_at = utcnow()
-    session.flush()
-    return row
+    return put_sealed(
+        session, SubjectRegion, subject_id=subject_id, column="sealed_region", sealed=sealed
+    )
 
 
 def get_outcome(session: Session, *, vault: Vault, subject_id: str) -> bool | None:

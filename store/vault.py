@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from typing import Final
+from typing import Any, Final, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -218,6 +218,29 @@ class Vault:
             )
         except InvalidTag:
             raise SealError("a wrapped data key does not open: tampered or moved") from None
+
+
+SealedRow = TypeVar("SealedRow", bound=Base)
+
+
+def put_sealed(
+    session: Session, model: type[SealedRow], *, subject_id: str, column: str, sealed: bytes
+) -> SealedRow:
+    """Store ``sealed`` in ``column`` of the person's row of ``model``, or replace it.
+
+    For the tables that hold one sealed value per person (keyed by ``subject_id``, with a
+    ``recorded_at`` time): a replaced value gets a new time.
+    """
+    row: Any = session.get(model, subject_id)
+    if row is None:
+        row = model(subject_id=subject_id, **{column: sealed})
+        session.add(row)
+    else:
+        setattr(row, column, sealed)
+        row.recorded_at = utcnow()
+    session.flush()
+    stored: SealedRow = row
+    return stored
 
 
 def _cache(session: Session) -> dict[str, bytes]:

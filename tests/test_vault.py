@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
+from scoring.outcomes import SubjectRegion
 from store.keys import MasterKeyFolder, new_master_key
-from store.vault import DataKey, KeyShredded, SealError, Vault, master_kid
+from store.vault import DataKey, KeyShredded, SealError, Vault, master_kid, put_sealed
 from tests.consent_fixtures import add_person
 
 SECRET = b'{"savings_balance": 1234.5}'
@@ -177,3 +178,19 @@ def test_preloading_keys_opens_the_same_values(session, vault, sessions):
     with sessions() as fresh:
         vault.preload(fresh, [*people, "00000000-0000-4000-8000-000000000000"])
         assert all(_open(fresh, vault, p, c) == SECRET for p, c in sealed.items())
+
+
+def test_put_sealed_inserts_once_then_replaces_with_a_new_time(session, vault, person):
+    first = _seal(session, vault, person, table="subject_regions", column="sealed_region")
+    row = put_sealed(
+        session, SubjectRegion, subject_id=person, column="sealed_region", sealed=first
+    )
+    stamped = row.recorded_at
+    second = _seal(session, vault, person, table="subject_regions", column="sealed_region")
+    again = put_sealed(
+        session, SubjectRegion, subject_id=person, column="sealed_region", sealed=second
+    )
+    assert again is row
+    assert row.sealed_region == second
+    assert row.recorded_at >= stamped
+    assert session.query(SubjectRegion).filter_by(subject_id=person).count() == 1
