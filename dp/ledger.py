@@ -115,7 +115,7 @@ def reserve(
         raise BudgetExhausted(
             "an unlimited privacy loss is never charged to anyone",
             requested={"rho": "inf"},
-            remaining={"rho": budget.decimal()},
+            remaining={"rho": budget.decimal(round_up=False)},
         )
     lock = session.scalars(select(LedgerLock).where(LedgerLock.id == 1).with_for_update()).first()
     if lock is None:
@@ -126,7 +126,7 @@ def reserve(
         raise BudgetExhausted(
             f"this release needs {cost} but its snapshot has {left} left",
             requested={"rho": cost.decimal()},
-            remaining={"rho": left.decimal()},
+            remaining={"rho": left.decimal(round_up=False)},
         )
     units = cost.units()
     now = utcnow()
@@ -230,7 +230,7 @@ def reserve_dataset(
         raise BudgetExhausted(
             "an unlimited privacy loss is never charged to anyone",
             requested={"rho": "inf"},
-            remaining={"rho": budget.decimal()},
+            remaining={"rho": budget.decimal(round_up=False)},
         )
     lock = session.scalars(select(LedgerLock).where(LedgerLock.id == 1).with_for_update()).first()
     if lock is None:
@@ -240,7 +240,7 @@ def reserve_dataset(
         raise BudgetExhausted(
             f"this release needs {cost} but this file's data has {left} left",
             requested={"rho": cost.decimal()},
-            remaining={"rho": left.decimal()},
+            remaining={"rho": left.decimal(round_up=False)},
         )
     lock.releases += 1
     release = Release(

@@ -119,15 +119,22 @@ class PrivacyLoss:
     def __str__(self) -> str:
         return "unlimited" if self.rho is None else f"rho={self.decimal()}"
 
-    def decimal(self, places: int = 12) -> str:
-        """Return rho as a decimal string (rounded up at ``places``), or ``inf``.
+    def decimal(self, places: int = 12, *, round_up: bool = True) -> str:
+        """Return rho as a decimal string rounded at ``places``, or ``inf``.
+
+        A cost is rounded up (never understated); a budget left is rounded down with
+        ``round_up=False`` (never overstated).
 
         >>> PrivacyLoss.pure("0.5").decimal(), PrivacyLoss.zcdp(800).decimal()
         ('0.125', '800')
+        >>> left = PrivacyLoss.zcdp("1.15") + PrivacyLoss.zcdp(Fraction(1, 10**14))
+        >>> left.decimal(), left.decimal(round_up=False)
+        ('1.150000000001', '1.15')
         """
         if self.rho is None:
             return "inf"
-        scaled = math.ceil(self.rho * 10**places)
+        rounding = math.ceil if round_up else math.floor
+        scaled = rounding(self.rho * 10**places)
         text = f"{Decimal(scaled).scaleb(-places).normalize():f}"
         return "0" if scaled == 0 else text
 

@@ -351,7 +351,7 @@ def train_from_file(
     )
     say(
         f"charged rho {run.cost.decimal()} to this file's data (release "
-        f"{reservation.release_id}); rho {reservation.remaining.decimal()} left"
+        f"{reservation.release_id}); rho {reservation.remaining.decimal(round_up=False)} left"
     )
     features = mapping.features
     part = split(labelled, holdout=holdout, folds=folds)
@@ -396,7 +396,7 @@ def train_from_file(
             "digest": labelled.digest,
             "rows": labelled.rows,
             "budget_rho": budget.decimal(),
-            "remaining_rho": reservation.remaining.decimal(),
+            "remaining_rho": reservation.remaining.decimal(round_up=False),
         },
         "noisy_training_size": noisy_size,
         "mechanism": mechanism,

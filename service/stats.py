@@ -87,10 +87,13 @@ def budget() -> tuple[PrivacyLoss, float]:
     return limit, settings.privacy_delta
 
 
-def _loss(loss: PrivacyLoss, delta: float) -> Loss:
+def _loss(loss: PrivacyLoss, delta: float, *, left: bool = False) -> Loss:
+    # A cost is rounded up, a budget left rounded down: neither is ever flattered.
     epsilon = loss.epsilon_at(delta)
     return Loss(
-        rho=loss.decimal(), epsilon=None if epsilon == float("inf") else epsilon, delta=delta
+        rho=loss.decimal(round_up=not left),
+        epsilon=None if epsilon == float("inf") else epsilon,
+        delta=delta,
     )
 
 
@@ -136,7 +139,7 @@ def release(body: StatisticQueryIn, *, actor: str) -> tuple[dict[str, Any], int]
             "release_id": reserved.release_id,
             "stored": reserved.stored is not None,
             "cost": _loss(reserved.cost, delta),
-            "remaining": _loss(reserved.remaining, delta),
+            "remaining": _loss(reserved.remaining, delta, left=True),
         }
     )
     return answer.model_dump(mode="json"), status

@@ -116,6 +116,17 @@ def test_a_count_answers_with_value_interval_cost_and_remaining(stats_app, sessi
     assert [(r.actor, r.status, r.members) for r in releases] == [("lab", "released", 30)]
 
 
+def test_what_is_left_is_rounded_down_and_what_is_spent_up(stats_app):
+    # rho 0.26 is not a float: OpenDP's noise spends a hair under it, and the budget left
+    # is an exact fraction a hair over 19.74. Shown, a cost is rounded up and a budget
+    # left down, so neither is ever flattered (and no 19.740000000001 appears).
+    client = stats_app.test_client()
+    body = {"statistic": "count", "group_by": ["thin_file"], "rho": "0.26", "actor": "lab"}
+    answer = client.post("/v1/statistics", json=body).json
+    assert answer["cost"]["rho"] == "0.26"
+    assert answer["remaining"]["rho"] == "19.74"
+
+
 def test_a_mean_stays_inside_its_public_bounds(stats_app):
     client = stats_app.test_client()
     response = client.post(
