@@ -90,13 +90,9 @@ class _Connection:
         self.reader = self.writer = None
 
 
-async def _connect(port: int, count: int) -> list[_Connection]:
-    return [_Connection(port) for _ in range(count)]
-
-
 async def _closed(port: int, connections: int, requests: Sequence[Request]) -> Run:
     run = Run()
-    conns = await _connect(port, connections)
+    conns = [_Connection(port) for _ in range(connections)]
     host = f"127.0.0.1:{port}"
 
     async def client(conn: _Connection, mine: Sequence[Request]) -> None:
@@ -117,7 +113,7 @@ async def _closed(port: int, connections: int, requests: Sequence[Request]) -> R
 
 async def _fixed_rate(port: int, connections: int, requests: Sequence[Request], rate: float) -> Run:
     run = Run()
-    conns = await _connect(port, connections)
+    conns = [_Connection(port) for _ in range(connections)]
     free: asyncio.Queue[_Connection] = asyncio.Queue()
     for conn in conns:
         free.put_nowait(conn)

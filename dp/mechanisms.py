@@ -109,6 +109,16 @@ class VectorNoise:
         noisy = self.measurement()([int(v) for v in exact])
         return [int(v) for v in noisy]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The noise as plain data, for the ledger's release record and a model card."""
+        return {
+            "name": self.mechanism,
+            "scale": self.scale,
+            "sensitivity": self.sensitivity,
+            "cells": self.cells,
+            "epsilon": self.epsilon,
+        }
+
     def accuracy(self, alpha: float = 0.05) -> float:
         """Return ``a`` such that each cell's noise lies in ``[-a, a]`` with prob. ``1 - alpha``."""
         dp = _opendp.prelude()

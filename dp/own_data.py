@@ -40,16 +40,17 @@ from sqlalchemy.orm import Session
 from scoring.batch import score_codes
 from scoring.categorical import CategoricalFeature, MappedFeature, spec_of
 from scoring.history_file import Codes, LabelledFile
-from scoring.mapping import AuditColumn, FileMapping
+from scoring.mapping import FileMapping
 from scoring.metrics import auc, calibration
 from scoring.scorecard import Scorecard, labels_of
 
 from . import ledger
 from .errors import InvalidQuery
+from .fairness import fairness_report
 from .loss import PrivacyLoss
 from .mechanisms import LossRequest, VectorNoise, composed_cost, make_vector_noise
 from .models import ModelVersion
-from .training import NOISE_SMOOTHING, SMOOTHING, woe_from_tables
+from .training import NOISE_SMOOTHING, SMOOTHING, outcome_tables, woe_from_tables
 from .versions import save_own_version
 
 KIND: Final = "training:own-data"
@@ -119,13 +120,9 @@ def plan(mapping: FileMapping, *, epsilon: float, audit_epsilon: float | None) -
 def count_tables(
     features: Sequence[MappedFeature], codes: Mapping[str, Codes], defaulted: npt.NDArray[np.bool_]
 ) -> list[int]:
-    """Return the exact (bin x outcome) counts of every feature, concatenated."""
-    out: list[int] = []
-    flag = defaulted.astype(np.int64)
-    for feature in features:
-        bins = len(labels_of(feature))
-        out.extend(np.bincount(codes[feature.name] * 2 + flag, minlength=2 * bins).tolist())
-    return out
+    """Return the exact (bin or category x outcome) counts of every feature, concatenated."""
+    sizes = [len(labels_of(f)) for f in features]
+    return outcome_tables(sizes, [codes[f.name] for f in features], defaulted)
 
 
 def fit_points(
@@ -239,68 +236,6 @@ def direction_check(card: Scorecard) -> dict[str, str]:
     return out
 
 
-def fairness_report(
-    audit: Sequence[AuditColumn],
-    groups: Mapping[str, Codes],
-    defaulted: npt.NDArray[np.bool_],
-    approved: npt.NDArray[np.bool_],
-    noise: VectorNoise,
-    *,
-    cut_off: int,
-) -> dict[str, Any]:
-    """Release noisy counts of (outcome x approved) per audit-only column and group.
-
-    The rates are computed from the noisy counts (post-processing).
-    """
-    exact: list[int] = []
-    cell_of_row = defaulted.astype(np.int64) * 2 + approved.astype(np.int64)
-    for column in audit:
-        size = len(column.labels())
-        exact.extend(
-            np.bincount(groups[column.name] * 4 + cell_of_row, minlength=4 * size).tolist()
-        )
-    noisy = np.maximum(np.asarray(noise.release(exact), dtype=np.float64), 0.0)
-    columns: dict[str, Any] = {}
-    start = 0
-    for column in audit:
-        rows: list[dict[str, Any]] = []
-        for label in column.labels():
-            good_no, good_yes, bad_no, bad_yes = noisy[start : start + 4]
-            start += 4
-            total = good_no + good_yes + bad_no + bad_yes
-            rows.append(
-                {
-                    "group": label,
-                    "rows": int(total),
-                    "approval_rate": _rate(good_yes + bad_yes, total),
-                    "default_rate": _rate(bad_no + bad_yes, total),
-                    "approval_rate_of_repaid": _rate(good_yes, good_no + good_yes),
-                    "approval_rate_of_defaulted": _rate(bad_yes, bad_no + bad_yes),
-                }
-            )
-        rates = [float(r["approval_rate"]) for r in rows if r["approval_rate"] is not None]
-        columns[column.name] = {
-            "groups": rows,
-            "lowest_to_highest_approval_ratio": round(min(rates) / max(rates), 4)
-            if rates and max(rates) > 0
-            else None,
-        }
-    return {
-        "cut_off": cut_off,
-        "columns": columns,
-        "epsilon": noise.epsilon,
-        "mechanism": noise.mechanism,
-        "noise_95": round(noise.accuracy(0.05), 2),
-        "note": "Counts are differentially private (each cell within noise_95 of the truth "
-        "with probability 0.95); rates are computed from the noisy counts. Audit-only "
-        "columns are never model inputs.",
-    }
-
-
-def _rate(part: float, whole: float) -> float | None:
-    return round(part / whole, 4) if whole >= 1 else None
-
-
 def train_from_file(
     session: Session,
     *,
@@ -328,8 +263,8 @@ def train_from_file(
     say = progress or (lambda _message: None)
     run = plan(mapping, epsilon=epsilon, audit_epsilon=audit_epsilon)
     mechanism = {
-        "training": _noise_dict(run.training),
-        "fairness": _noise_dict(run.audit) if run.audit is not None else None,
+        "training": run.training.as_dict(),
+        "fairness": run.audit.as_dict() if run.audit is not None else None,
     }
     reservation = ledger.reserve_dataset(
         session,
@@ -421,13 +356,3 @@ def train_from_file(
         lender_id=lender_id,
     )
     return OwnModel(version, version.card, reservation.release_id, run.cost, reservation.remaining)
-
-
-def _noise_dict(noise: VectorNoise) -> dict[str, Any]:
-    return {
-        "name": noise.mechanism,
-        "scale": noise.scale,
-        "sensitivity": noise.sensitivity,
-        "cells": noise.cells,
-        "epsilon": noise.epsilon,
-    }

@@ -88,11 +88,29 @@ class Trained:
 
 def tables(columns: Columns, outcomes: Outcomes) -> list[int]:
     """Return the exact (bin x outcome) counts of every feature, concatenated."""
+    return outcome_tables(
+        [len(bin_labels(FEATURES[name])) for name in FEATURE_NAMES],
+        [codes(name, columns) for name in FEATURE_NAMES],
+        outcomes,
+    )
+
+
+def outcome_tables(
+    sizes: Sequence[int], bin_codes: Sequence[npt.NDArray[np.int64]], outcomes: Outcomes
+) -> list[int]:
+    """Return the exact (bin x outcome) counts of each feature, concatenated.
+
+    Feature ``i`` has ``sizes[i]`` bins and each row's bin in ``bin_codes[i]``; its table is
+    ``2 * sizes[i]`` cells, repaid and default counts interleaved per bin: the layout
+    ``woe_from_tables`` reads.
+
+    >>> outcome_tables([2], [np.array([0, 1, 1])], np.array([False, True, False]))
+    [1, 0, 1, 1]
+    """
+    flag = np.asarray(outcomes).astype(np.int64)
     out: list[int] = []
-    for name in FEATURE_NAMES:
-        bins = len(bin_labels(FEATURES[name]))
-        cell = codes(name, columns) * 2 + outcomes.astype(np.int64)
-        out.extend(np.bincount(cell, minlength=2 * bins).tolist())
+    for size, column in zip(sizes, bin_codes, strict=True):
+        out.extend(np.bincount(column * 2 + flag, minlength=2 * size).tolist())
     return out
 
 
@@ -165,20 +183,9 @@ def train(
         fit = calibration.fit(calibration_noise.release(calibration.table(raw, outcomes)))
         cost, spent = noise.cost + calibration_noise.cost, epsilon
         mechanism = {
-            "name": noise.mechanism,
-            "scale": noise.scale,
-            "sensitivity": noise.sensitivity,
-            "cells": noise.cells,
-            "epsilon": noise.epsilon,
+            **noise.as_dict(),
             "smoothing": smoothing,
-            "calibration": {
-                "name": calibration_noise.mechanism,
-                "scale": calibration_noise.scale,
-                "sensitivity": calibration_noise.sensitivity,
-                "cells": calibration_noise.cells,
-                "epsilon": calibration_noise.epsilon,
-                "band_edges": list(calibration.EDGES),
-            },
+            "calibration": {**calibration_noise.as_dict(), "band_edges": list(calibration.EDGES)},
         }
     mechanism["calibration_fit"] = fit.as_dict()
     say(f"weights of evidence from the noisy tables, odds calibrated ({fit.as_dict()})")

@@ -98,13 +98,7 @@ def reserve_training_snapshot(
     """
     members = training_members(session, now=now)
     noise, calibration_noise = training_noises(epsilon)
-    mechanism = {
-        "name": noise.mechanism,
-        "scale": noise.scale,
-        "sensitivity": noise.sensitivity,
-        "cells": noise.cells,
-        "calibration": {"scale": calibration_noise.scale, "cells": calibration_noise.cells},
-    }
+    mechanism = {**noise.as_dict(), "calibration": calibration_noise.as_dict()}
     reservation = reserve_training(
         session,
         budget=budget,

@@ -13,6 +13,7 @@ from store import make_session_factory
 from store.db import WRITE
 
 _EXTENSION = "fairfile.sessions"
+_WRITING = "fairfile.sessions.writing"
 _WRITING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 V = TypeVar("V", bound=Callable[..., object])
 
@@ -27,6 +28,9 @@ def init_app(app: Flask, engine: Engine | sessionmaker[Session]) -> None:
     """Bind ``app`` to a database: a session factory, and the request-edge commit."""
     factory = engine if isinstance(engine, sessionmaker) else make_session_factory(engine)
     app.extensions[_EXTENSION] = factory
+    bind = factory.kw.get("bind")
+    # The same engine and pool, whose transactions begin ready to write (``SplitWrites``).
+    app.extensions[_WRITING] = bind.execution_options(**WRITE) if isinstance(bind, Engine) else None
     app.after_request(_commit_successful_request)
     app.teardown_appcontext(_close)
 
@@ -112,17 +116,8 @@ class SplitWrites:
         """End the reading; the next transaction begins ready to write, when it first writes."""
         session = db()
         session.commit()
-        bind = session.get_bind()
-        if isinstance(bind, Engine):
-            session.bind = _writing(bind)
-        else:  # a connection (tests): its transaction is already the caller's
+        writing: Engine | None = current_app.extensions[_WRITING]
+        if writing is not None:
+            session.bind = writing
+        else:  # bound to a connection (tests): its transaction is already the caller's
             session.connection(execution_options=WRITE)
-
-
-def _writing(engine: Engine) -> Engine:
-    """The same engine (and pool), whose transactions begin ready to write."""
-    cache: dict[int, Engine] = current_app.extensions.setdefault("fairfile.writing", {})
-    key = id(engine)
-    if key not in cache:
-        cache[key] = engine.execution_options(**WRITE)
-    return cache[key]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dp import BudgetExhausted
+from dp.fairness import fairness_report
 from dp.loss import PrivacyLoss
 from dp.models import ModelVersion, Release
 from dp.own_data import KIND, count_tables, fit_points, plan, train_from_file
@@ -517,8 +518,6 @@ def test_an_epsilon_too_small_to_mean_anything_is_refused(mapping, epsilon):
 
 
 def _fairness_error(credit, mapping, noise):
-    from dp.own_data import fairness_report
-
     labelled = check_file(credit, mapping)
     approved = np.zeros(labelled.rows, dtype=bool)
     approved[::3] = True
