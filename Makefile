@@ -27,7 +27,7 @@ setup: $(STAMP) ## Create .venv and install Fairfile with its dev tools
 
 run: setup ## Set up, create/upgrade the database, seed the sandbox, serve on 127.0.0.1:5000
 	$(BIN)/fairfile db upgrade
-	$(BIN)/fairfile synth seed --if-empty --subjects 3000
+	$(BIN)/fairfile synth seed --if-empty --subjects 10000
 	$(BIN)/fairfile model train --if-none --epsilon 1
 	$(BIN)/fairfile serve
 

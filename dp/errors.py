@@ -33,3 +33,14 @@ class LedgerBug(RuntimeError):
 
 class ModelNotFound(LookupError):
     """No such model version for this caller (another lender's answers the same)."""
+
+
+class CardRefused(ValueError):
+    """A card breaks its contract's directions or the sharing policy: it may not score.
+
+    ``violations`` lists each broken promise, naming the feature and its bins.
+    """
+
+    def __init__(self, message: str, violations: list[str]) -> None:
+        super().__init__(message)
+        self.violations = violations

@@ -43,6 +43,7 @@ from scoring.history_file import Codes, LabelledFile
 from scoring.mapping import FileMapping
 from scoring.metrics import auc, calibration
 from scoring.scorecard import Scorecard, labels_of
+from scoring.shape import check, order_of
 
 from . import ledger
 from .errors import InvalidQuery
@@ -50,7 +51,8 @@ from .fairness import fairness_report
 from .loss import PrivacyLoss
 from .mechanisms import LossRequest, VectorNoise, composed_cost, make_vector_noise
 from .models import ModelVersion
-from .training import NOISE_SMOOTHING, SMOOTHING, outcome_tables, woe_from_tables
+from .shaping import minimum_people
+from .training import NOISE_SMOOTHING, SMOOTHING, outcome_tables, shape_tables
 from .versions import save_own_version
 
 KIND: Final = "training:own-data"
@@ -143,14 +145,19 @@ def fit_points(
         noisy = noise.release(exact)
         smoothing = max(SMOOTHING, NOISE_SMOOTHING * noise.scale)
     sizes = [len(labels_of(f)) for f in features]
-    intercept, tables = woe_from_tables(noisy, sizes, smoothing)
+    minimum = minimum_people(None if noise is None else noise.scale)
+    intercept, shaped = shape_tables(features, noisy, smoothing, minimum)
     points = {
         "intercept": intercept,
         "features": {
-            f.name: dict(zip(labels_of(f), woe, strict=True))
-            for f, woe in zip(features, tables, strict=True)
+            f.name: dict(zip(labels_of(f), s.woe, strict=True))
+            for f, s in zip(features, shaped, strict=True)
         },
         "spec": spec_of(features),
+        "shaping": {
+            "minimum_people": minimum,
+            "features": {s.name: s.as_dict() for s in shaped},
+        },
     }
     return points, max(0, sum(noisy[: 2 * sizes[0]]))
 
@@ -212,27 +219,30 @@ def kfold(
 
 
 def direction_check(card: Scorecard) -> dict[str, str]:
-    """Say, per feature with a declared direction, whether its points follow it.
+    """Say, per feature, whether its points keep the declared direction and sharing policy.
 
-    Higher points are safer: ``raises_risk`` wants points that never rise along the bins
-    (or declared categories), ``lowers_risk`` points that never fall. Post-processing.
+    Post-processing (``dp.shaping``) makes them keep it; ``scoring.shape.check`` proves it
+    on the integer points, so every line here says so unless something is broken.
     """
+    found: dict[str, list[str]] = {}
+    for violation in check(card):
+        found.setdefault(violation.feature, []).append(violation.text)
     out: dict[str, str] = {}
     for table in card.features:
-        direction = table.feature.direction
-        if direction is None:
-            out[table.feature.name] = "no direction declared"
-            continue
-        steps = np.diff(np.asarray(table.valued))
-        follows = bool(
-            np.all(steps <= 0) if direction.value == "raises_risk" else np.all(steps >= 0)
-        )
-        out[table.feature.name] = (
-            f"follows the declared direction ({direction.value})"
-            if follows
-            else f"does not follow the declared direction ({direction.value}): check the "
-            "bins or categories, or the noise (a smaller epsilon blurs small bins)"
-        )
+        feature = table.feature
+        if table.feature.name in found:
+            out[feature.name] = "does not hold: " + "; ".join(found[feature.name])
+        elif order_of(feature) is None:
+            out[feature.name] = (
+                "no order declared; no category scores below neutral"
+                if feature.direction is None
+                else "not monotone by declaration; the favourable part scores at least neutral"
+            )
+        else:
+            out[feature.name] = (
+                f"follows the declared direction ({order_of(feature)}), and the favourable "
+                "part scores at least neutral"
+            )
     return out
 
 
@@ -344,6 +354,7 @@ def train_from_file(
         },
         "kfold": estimate,
         "direction_check": direction_check(card_points),
+        "shaping": points["shaping"],
         "fairness": fairness,
         "cut_off": cut_off,
         "metrics_privacy": METRICS_NOTE,

@@ -9,27 +9,31 @@ is added or removed: one OpenDP discrete Laplace measurement on it, charged
 Points are weights of evidence, ``ln(P(bin | default) / P(bin | repaid))`` from the noisy
 counts (plus a pseudo-count in every cell: half a count, or two noise scales when there
 is noise, which shrinks noisy bins towards no evidence and keeps every log finite),
-added up with the noisy prior log-odds: a naive-Bayes scorecard whose higher score means
-higher risk. Its odds are then calibrated from one more DP table, the (band of the card's
-log-odds x outcome) counts (``dp.calibration``): the tables get four fifths of the run's
-epsilon, the calibration one fifth, so the run costs exactly its epsilon (basic
-composition). Everything after the noise is post-processing and costs nothing (ADR 0010).
+shaped by ``dp.shaping`` (small bins merged, the contract's directions enforced, the
+neutral of not sharing placed by the sharing policy: ADR 0017), and added up with the
+noisy prior log-odds: a naive-Bayes scorecard whose higher score means higher risk. Its
+odds are then calibrated from one more DP table, the (band of the card's log-odds x
+outcome) counts (``dp.calibration``): the tables get four fifths of the run's epsilon, the
+calibration one fifth, so the run costs exactly its epsilon (basic composition).
+Everything after the noise is post-processing and costs nothing (ADR 0010).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from scoring.categorical import MappedFeature
 from scoring.contract import FEATURE_NAMES, FEATURES
+from scoring.scorecard import labels_of
 
-from . import calibration
+from . import calibration, shaping
 from .loss import PrivacyLoss
 from .mechanisms import LossRequest, VectorNoise, make_vector_noise
 from .statistics import bin_labels, codes
@@ -44,10 +48,14 @@ NOISE_SMOOTHING = 2.0
 
 @dataclass(frozen=True)
 class Scorecard:
-    """Points per feature and public bin, and the intercept; higher means riskier."""
+    """Points per feature and public bin, and the intercept; higher means riskier.
+
+    ``shaping`` says, per feature, which bins were merged or pooled (``dp.shaping``).
+    """
 
     intercept: float
     points: dict[str, list[float]]
+    shaping: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def score(self, columns: Columns) -> npt.NDArray[np.float64]:
         """Return each subject's risk score (log-odds scale)."""
@@ -62,6 +70,7 @@ class Scorecard:
         return Scorecard(
             fit.intercept + fit.slope * self.intercept,
             {name: [fit.slope * p for p in pts] for name, pts in self.points.items()},
+            self.shaping,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -157,12 +166,14 @@ def train(
     outcomes: Outcomes,
     *,
     epsilon: float | None,
+    shaped: bool = True,
     progress: Callable[[str], None] | None = None,
 ) -> Trained:
     """Fit the scorecard from DP count tables at pure ``epsilon``.
 
     ``epsilon=None`` fits from the exact tables: a non-private baseline for benchmarks
-    only, never stored as a model.
+    only, never stored as a model. ``shaped=False`` skips ``dp.shaping`` (raw weights of
+    evidence, for the benchmarks' side-by-side only: such a card fails its checks).
     """
     say = progress or (lambda _message: None)
     exact = tables(columns, outcomes)
@@ -170,14 +181,14 @@ def train(
     smoothing = SMOOTHING
     if epsilon is None:
         noisy, cost, spent, mechanism = exact, PrivacyLoss.zero(), None, {"name": "none"}
-        card = _woe(noisy, smoothing)
+        card = _woe(noisy, smoothing, shaping.minimum_people(None) if shaped else None)
         fit = calibration.fit(calibration.table(card.score(columns), outcomes))
     else:
         noise, calibration_noise = training_noises(epsilon)
         say(f"noise: {noise.mechanism}, scale {noise.scale:.4g}, {len(exact)} cells")
         noisy = noise.release(exact)
         smoothing = max(SMOOTHING, NOISE_SMOOTHING * noise.scale)
-        card = _woe(noisy, smoothing)
+        card = _woe(noisy, smoothing, shaping.minimum_people(noise.scale) if shaped else None)
         say(f"calibration: {calibration_noise.cells} cells, scale {calibration_noise.scale:.4g}")
         raw = card.score(columns)
         fit = calibration.fit(calibration_noise.release(calibration.table(raw, outcomes)))
@@ -185,6 +196,7 @@ def train(
         mechanism = {
             **noise.as_dict(),
             "smoothing": smoothing,
+            "minimum_people": shaping.minimum_people(noise.scale) if shaped else None,
             "calibration": {**calibration_noise.as_dict(), "band_edges": list(calibration.EDGES)},
         }
     mechanism["calibration_fit"] = fit.as_dict()
@@ -197,10 +209,37 @@ def _noisy_size(noisy: list[int]) -> int:
     return max(0, sum(noisy[:first]))
 
 
-def _woe(noisy: list[int], smoothing: float) -> Scorecard:
-    sizes = [len(bin_labels(FEATURES[name])) for name in FEATURE_NAMES]
-    intercept, tables = woe_from_tables(noisy, sizes, smoothing)
-    return Scorecard(intercept, dict(zip(FEATURE_NAMES, tables, strict=True)))
+def _woe(noisy: list[int], smoothing: float, minimum: float | None) -> Scorecard:
+    """The card of the noisy tables: shaped (``minimum`` people per bin) or raw (``None``)."""
+    if minimum is None:
+        sizes = [len(bin_labels(FEATURES[name])) for name in FEATURE_NAMES]
+        intercept, tables = woe_from_tables(noisy, sizes, smoothing)
+        return Scorecard(intercept, dict(zip(FEATURE_NAMES, tables, strict=True)))
+    intercept, shaped = shape_tables(
+        [FEATURES[name] for name in FEATURE_NAMES], noisy, smoothing, minimum
+    )
+    return Scorecard(
+        intercept,
+        {s.name: s.woe for s in shaped},
+        {s.name: s.as_dict() for s in shaped},
+    )
+
+
+def shape_tables(
+    features: Sequence[MappedFeature], noisy: Sequence[int], smoothing: float, minimum: float
+) -> tuple[float, list[shaping.Shaped]]:
+    """Return the prior log-odds (with every neutral's reference) and each shaped table.
+
+    Post-processing only (``dp.shaping``): the same noisy tables ``woe_from_tables`` reads.
+    """
+    sizes = [len(labels_of(f)) for f in features]
+    intercept, _raw = woe_from_tables(noisy, sizes, smoothing)
+    out, start = [], 0
+    for feature, bins in zip(features, sizes, strict=True):
+        cells = noisy[start : start + 2 * bins]
+        start += 2 * bins
+        out.append(shaping.shape(feature, cells, smoothing=smoothing, minimum=minimum))
+    return intercept + sum(s.reference for s in out), out
 
 
 def woe_from_tables(

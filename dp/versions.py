@@ -16,8 +16,11 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from scoring.scorecard import Scorecard
+from scoring.shape import check
+
 from . import ledger
-from .errors import ModelNotFound
+from .errors import CardRefused, ModelNotFound
 from .loss import PrivacyLoss
 from .models import ModelVersion
 from .training import Trained
@@ -51,10 +54,33 @@ def reserve_training(
     )
 
 
+def refuse_nonsense(version: int, points: dict[str, Any]) -> None:
+    """Raise ``CardRefused`` if the card's points break a direction or the sharing policy.
+
+    The check runs on the integer points people are shown (``scoring.shape.check``).
+    """
+    found = check(Scorecard.from_model(version=version, points=points))
+    if found:
+        raise CardRefused(
+            f"model version {version} may not score anyone: " + "; ".join(v.text for v in found),
+            [v.text for v in found],
+        )
+
+
 def save_version(
     session: Session, *, release_id: str, trained: Trained, card: dict[str, Any], activate: bool
 ) -> ModelVersion:
-    """Store a trained scorecard with its card; make it the active one if asked."""
+    """Store a trained scorecard with its card; make it the active one if asked.
+
+    A card that breaks its checks is stored but never activated: its card then says why
+    (``activation_refused``), and the caller tells the operator (the budget is spent, so
+    the version is kept for inspection).
+    """
+    if activate:
+        try:
+            refuse_nonsense(0, trained.scorecard.as_dict())
+        except CardRefused as refused:
+            activate, card = False, {**card, "activation_refused": refused.violations}
     latest = session.scalar(select(func.max(ModelVersion.version))) or 0
     ledger.complete(session, release_id=release_id, result={"model_version": latest + 1})
     if activate:
@@ -84,6 +110,7 @@ def activate(session: Session, *, version: int) -> ModelVersion:
     Raises:
         LookupError: there is no such version, or it was trained on a lender's own file
             (its features are not the contract's; it never scores Fairfile's subjects).
+        CardRefused: its points break the contract's directions or the sharing policy.
     """
     chosen = session.scalars(select(ModelVersion).where(ModelVersion.version == version)).first()
     if chosen is None:
@@ -93,6 +120,7 @@ def activate(session: Session, *, version: int) -> ModelVersion:
             f"model version {version} was trained on a lender's own file: it scores that "
             "lender's records only and never becomes the active model"
         )
+    refuse_nonsense(version, chosen.points)
     session.execute(update(ModelVersion).values(active=False))
     chosen.active = True
     session.flush()

@@ -3,8 +3,9 @@
 The same card and the same rules as ``scorecard.score`` (tested equal), over NumPy arrays:
 one column per feature, ``NaN`` for a missing value. A withheld category is passed as a
 column of ``NaN`` (its features then score the neutral 0, as for one person). Reason codes
-are the indices (in contract order) of the features that lost the most points against
-their best value, ``-1`` where fewer than four lost any.
+are the indices (in contract order) of the features that scored furthest below neutral
+(ties: the larger loss against the best value, then contract order), ``-1`` where fewer
+than four scored below 0: the ranking of ``reasons.principal_reasons``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def score_frame(card: Scorecard, columns: Mapping[str, Column]) -> BatchScores:
     """Score every row of ``columns``; rows with too little history get no score (0)."""
     n = len(columns["history_months"])
     count = len(card.features)
-    lost = np.empty((n, count), dtype=np.int16)
+    lost = np.empty((n, count), dtype=np.int64)
+    below = np.empty((n, count), dtype=np.int64)
     total = np.full(n, card.base, dtype=np.int32)
     for j, table in enumerate(card.features):
         if isinstance(table.feature, CategoricalFeature):
@@ -49,12 +51,14 @@ def score_frame(card: Scorecard, columns: Mapping[str, Column]) -> BatchScores:
         points = lookup[codes]
         total += points
         lost[:, j] = np.where(missing, 0, table.best - points)
+        below[:, j] = np.where(missing, 0, -points)
     history = np.asarray(columns["history_months"], dtype=np.float64)
     scorable = ~np.isnan(history) & (history >= MIN_HISTORY_MONTHS)
-    # Rank by points lost, ties in contract order: each key holds the loss and, below it,
-    # the feature's index reversed, so the largest key is the largest loss, earliest first.
-    keys = lost.astype(np.int32) * 32 + (31 - np.arange(count, dtype=np.int32))
-    keys[lost <= 0] = -1
+    # Rank by points below neutral, then points lost, then contract order: each key holds
+    # them in that order of significance (the feature's index reversed last), so the
+    # largest key is the furthest below neutral, earliest first.
+    keys = (below * 4096 + lost) * 64 + (63 - np.arange(count, dtype=np.int64))
+    keys[(below <= 0) | (lost <= 0)] = -1
     reasons = np.full((n, MAX_REASONS), -1, dtype=np.int8)
     rows = np.arange(n)
     for k in range(MAX_REASONS):

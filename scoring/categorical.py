@@ -144,6 +144,8 @@ def spec_of(features: Iterable[MappedFeature]) -> list[dict[str, Any]]:
                     "unit": f.unit,
                     "range": [f.lower, f.upper],
                     "bins": list(f.bins),
+                    "favourable_from": f.favourable_edge,
+                    "not_monotone_because": f.not_monotone_because,
                 }
             )
     return out
@@ -179,6 +181,9 @@ def features_from_spec(spec: Sequence[Mapping[str, Any]]) -> tuple[MappedFeature
                     actionable=bool(item["actionable"]),
                     direction=Direction(item["direction"]),
                     bins=tuple(float(b) for b in item["bins"]),
+                    favourable_edge=item.get("favourable_from"),
+                    monotone=not item.get("not_monotone_because"),
+                    not_monotone_because=item.get("not_monotone_because") or "",
                 )
             )
     return tuple(out)

@@ -53,6 +53,14 @@ class Feature:
     bins: tuple[float, ...]
     nullable: bool = False
     missing_means: str = ""
+    #: Where the feature's favourable part starts (ADR 0017): a ``lowers_risk`` value at or
+    #: above it, a ``raises_risk`` value below it, never scores below the neutral 0. A
+    #: public bin edge; ``None``: the bins wholly past the midpoint of the range.
+    favourable_edge: float | None = None
+    #: ``False`` when the true shape is not monotone in ``direction``; then
+    #: ``not_monotone_because`` says why, and the points are not forced into order.
+    monotone: bool = True
+    not_monotone_because: str = ""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z][a-z0-9_]*", self.name):
@@ -65,6 +73,13 @@ class Feature:
             raise ValueError(f"{self.name}: bin edges must rise strictly inside the range")
         if self.nullable != bool(self.missing_means):
             raise ValueError(f"{self.name}: a nullable feature says what missing means")
+        if self.monotone == bool(self.not_monotone_because):
+            raise ValueError(f"{self.name}: a feature that is not monotone says why (only then)")
+        if self.favourable_edge is not None and self.favourable_edge not in (
+            *self.bins,
+            self.upper if self.direction is Direction.RAISES_RISK else self.lower,
+        ):
+            raise ValueError(f"{self.name}: the favourable edge is one of the bin edges")
 
     def contains(self, value: float) -> bool:
         """Return whether ``value`` lies in the valid range (both ends included).
@@ -102,6 +117,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.LOWERS_RISK,
         bins=(6.0, 10.0, 12.0),
+        favourable_edge=6.0,
         nullable=True,
         missing_means="no rent is paid from the shared account",
     ),
@@ -116,6 +132,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.RAISES_RISK,
         bins=(1.0, 2.0, 4.0),
+        favourable_edge=2.0,
         nullable=True,
         missing_means="no utility bill is paid from the shared account",
     ),
@@ -130,6 +147,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.RAISES_RISK,
         bins=(1.0, 2.0, 4.0),
+        favourable_edge=2.0,
         nullable=True,
         missing_means="no phone or internet bill is paid from the shared account",
     ),
@@ -147,6 +165,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=False,
         direction=Direction.LOWERS_RISK,
         bins=(6.0, 10.0, 12.0),
+        favourable_edge=6.0,
     ),
     Feature(
         name="median_net_inflow",
@@ -159,6 +178,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.LOWERS_RISK,
         bins=(-500.0, -100.0, 0.0, 100.0, 500.0),
+        favourable_edge=0.0,
     ),
     Feature(
         name="avg_eom_balance",
@@ -171,6 +191,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.LOWERS_RISK,
         bins=(0.0, 500.0, 2_000.0, 10_000.0),
+        favourable_edge=0.0,
     ),
     Feature(
         name="negative_balance_months_12m",
@@ -183,6 +204,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.RAISES_RISK,
         bins=(1.0, 3.0, 6.0),
+        favourable_edge=1.0,
     ),
     Feature(
         name="savings_balance",
@@ -195,6 +217,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.LOWERS_RISK,
         bins=(1.0, 400.0, 2_000.0, 10_000.0),
+        favourable_edge=1.0,
     ),
     Feature(
         name="debt_service_ratio",
@@ -210,6 +233,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.RAISES_RISK,
         bins=(0.1, 0.2, 0.36, 0.5),
+        favourable_edge=0.36,
     ),
     Feature(
         name="history_months",
@@ -222,6 +246,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=False,
         direction=Direction.LOWERS_RISK,
         bins=(6.0, 12.0, 24.0),
+        favourable_edge=12.0,
     ),
     Feature(
         name="bureau_open_tradelines",
@@ -234,6 +259,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=False,
         direction=Direction.LOWERS_RISK,
         bins=(2.0, 5.0, 10.0),
+        favourable_edge=10.0,
         nullable=True,
         missing_means="no credit bureau file (thin file)",
     ),
@@ -248,6 +274,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.RAISES_RISK,
         bins=(0.1, 0.3, 0.5, 0.9),
+        favourable_edge=0.3,
         nullable=True,
         missing_means="no credit bureau file (thin file)",
     ),
@@ -262,6 +289,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=False,
         direction=Direction.RAISES_RISK,
         bins=(1.0, 2.0, 4.0),
+        favourable_edge=1.0,
         nullable=True,
         missing_means="no credit bureau file (thin file)",
     ),
@@ -276,6 +304,7 @@ CONTRACT: tuple[Feature, ...] = (
         actionable=True,
         direction=Direction.RAISES_RISK,
         bins=(1.0, 3.0, 6.0),
+        favourable_edge=3.0,
         nullable=True,
         missing_means="no credit bureau file (thin file)",
     ),

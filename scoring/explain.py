@@ -23,6 +23,7 @@ from .prohibited import PROHIBITED
 from .reasons import principal_reasons
 from .recourse import find_recourse
 from .scorecard import BASE_ODDS, BASE_SCORE, PDO, Scorecard, Scored, Status
+from .wording import bins_words, value_words
 
 DOCUMENT_TYPE: Final = "fairfile/explanation/v1"
 
@@ -34,7 +35,15 @@ LOGIC: Final = (
     f"have, or are disputing scores 0 points: no effect either way. Every {PDO} points "
     f"double the estimated odds of repaying; a score of {BASE_SCORE} means odds of "
     f"{BASE_ODDS} repayments to 1 default. The decision compares your score with the "
-    "lender's cut-off. Social, behavioural, location and protected data are never used."
+    "lender's cut-off. A good record (each fact's favourable range, published with the model) "
+    "never scores below 0, so sharing it never lowers your score. Social, behavioural, "
+    "location and protected data are never used."
+)
+
+NO_REASONS: Final = (
+    "None of the facts used scored below neutral (0 points): nothing counted against you. "
+    "The score is the base points plus what your facts earned; the recourse says which "
+    "changes would earn enough to reach the cut-off."
 )
 
 _WHY: Final[dict[Status, str]] = {
@@ -111,9 +120,11 @@ def point_lines(card: Scorecard, scored: Scored, consent_id: str | None) -> list
                 "description": feature.description,
                 "category": line.category.value,
                 "value": line.value,
+                "value_text": value_words(feature, line.value) if line.value is not None else None,
                 "unit": feature.unit,
                 "status": line.status.value,
                 "bin": line.bin_label,
+                "range": bins_words(feature, line.bin) if line.bin is not None else None,
                 "points": line.points,
                 "best_attainable": line.best,
                 "consent_id": consent_id if used else None,
@@ -264,6 +275,7 @@ def build_explanation(
         if outcome != "approve"
         else "the factors that lowered your score most",
         "reasons": parts["reasons"],
+        "reasons_note": "" if parts["reasons"] else NO_REASONS,
         "recourse": parts["recourse"],
         "insufficient_data": [],
         "consequences": _consequences(outcome),
@@ -282,7 +294,8 @@ def _recourse_statement(exists: bool, changes: int, cut_off: int) -> str:
     if changes == 0:
         return f"Your score already reaches the cut-off of {cut_off}."
     return (
-        f"Making the {changes} change(s) listed, and nothing else, would raise your score to "
+        f"Making the {changes} change{'' if changes == 1 else 's'} listed, and nothing else, "
+        "would raise your score to "
         f"at least the cut-off of {cut_off}: checked by scoring the changed facts again."
     )
 

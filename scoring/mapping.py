@@ -88,6 +88,8 @@ _KEYS: Final[dict[str, frozenset[str]]] = {
             "bins",
             "unit",
             "integer",
+            "favourable_from",
+            "not_monotone_because",
         }
     ),
     "categorical": frozenset(
@@ -412,6 +414,12 @@ def _feature(name: str, kind: str, spec: Mapping[str, Any], description: str) ->
     direction = _direction(spec, required=True)
     if direction is None:  # pragma: no cover - _direction raises when it is required
         raise ValueError("a numeric feature declares its direction")
+    edge = spec.get("favourable_from")
+    if edge is not None and (isinstance(edge, bool) or not isinstance(edge, int | float)):
+        raise ValueError("favourable_from is a number: one of the bin edges")
+    reason = spec.get("not_monotone_because", "")
+    if not isinstance(reason, str) or len(reason) > MAX_TEXT:
+        raise ValueError("not_monotone_because is short text: why the shape is not monotone")
     return Feature(
         name=name,
         description=text,
@@ -423,6 +431,9 @@ def _feature(name: str, kind: str, spec: Mapping[str, Any], description: str) ->
         actionable=actionable,
         direction=direction,
         bins=bins,
+        favourable_edge=None if edge is None else float(edge),
+        monotone=not reason.strip(),
+        not_monotone_because=reason.strip(),
     )
 
 

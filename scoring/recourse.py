@@ -2,7 +2,11 @@
 
 Only features the card marks ``actionable`` (the contract's, or a lender's mapping's)
 and that were actually scored may change (never income regularity, history length or
-bureau delinquencies, never a withheld or disputed fact). The search is exact over the
+bureau delinquencies, never a withheld or disputed fact), and only in their favourable
+direction: a ``lowers_risk`` value only up, a ``raises_risk`` one only down (a categorical
+feature with a declared direction only along its declared order). A feature whose points
+fail the card's checks (``scoring.shape``) is not actionable at all: advice read off a
+card that runs backwards would be wrong. The search is exact over the
 card's public bins: it tries one feature, then two, and so on; among the sets of the
 smallest size it prefers the fewest bin steps, then the most points. Each change moves a
 value into the nearest bin that helps, to the value in that bin closest to the person's
@@ -18,8 +22,10 @@ from itertools import combinations, product
 from typing import Final
 
 from .categorical import CategoricalFeature, MappedFeature
-from .contract import Feature
+from .contract import Direction, Feature
 from .scorecard import Scorecard, Scored, Status, rescore
+from .shape import failing_features, order_of
+from .wording import points_words, title, value_words
 
 #: Above this many features in a set, each goes straight to its best bin (no finer search).
 FINE_SEARCH_UP_TO: Final = 3
@@ -39,6 +45,7 @@ class Change:
     current_bin: str
     target_bin: str
     gain: int
+    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -81,18 +88,59 @@ def target_value(feature: MappedFeature, current: float, target_bin: int) -> flo
     return float(low)
 
 
+def allowed(feature: MappedFeature, current: int, target: int) -> bool:
+    """Return whether a move from bin ``current`` to ``target`` goes the favourable way.
+
+    >>> from scoring.contract import FEATURES
+    >>> allowed(FEATURES["savings_balance"], 0, 2), allowed(FEATURES["savings_balance"], 2, 0)
+    (True, False)
+    >>> allowed(FEATURES["debt_service_ratio"], 3, 1)
+    True
+    """
+    if order_of(feature) is None:  # no order, or not monotone by declaration
+        return True
+    if feature.direction is Direction.LOWERS_RISK:
+        return target > current
+    return target < current
+
+
+def change_words(feature: MappedFeature, current: float, target: float, gain: int) -> str:
+    """Return one change in words.
+
+    >>> from scoring.contract import FEATURES
+    >>> change_words(FEATURES["savings_balance"], 120.0, 400.0, 9)
+    'Raise your savings balance from $120 to $400: +9 points.'
+    >>> change_words(FEATURES["bureau_utilisation"], 0.62, 0.49, 1)
+    'Lower your use of your revolving credit limits from 62% to 49%: +1 point.'
+    """
+    if isinstance(feature, CategoricalFeature) or feature.direction is None:
+        verb = "Change"
+    else:
+        verb = "Raise" if feature.direction is Direction.LOWERS_RISK else "Lower"
+    return (
+        f"{verb} your {title(feature)} from {value_words(feature, current)} to "
+        f"{value_words(feature, target)}: +{points_words(gain)}."
+    )
+
+
 def _options(card: Scorecard, scored: Scored) -> dict[str, list[tuple[int, int, int]]]:
-    """Per changeable feature: (bin, gain, steps) for every bin that earns more points."""
+    """Per changeable feature: (bin, gain, steps) for every allowed bin earning more."""
     options: dict[str, list[tuple[int, int, int]]] = {}
+    failing = failing_features(card)
     for line in scored.lines:
         feature = card.feature(line.name)
-        if not feature.actionable or line.status is not Status.USED or line.bin is None:
+        if (
+            not feature.actionable
+            or line.name in failing
+            or line.status is not Status.USED
+            or line.bin is None
+        ):
             continue
         table = card.table(line.name)
         better = [
             (i, pts - line.points, abs(i - line.bin))
             for i, pts in enumerate(table.valued)
-            if pts > line.points
+            if pts > line.points and allowed(feature, line.bin, i)
         ]
         if better:
             options[line.name] = sorted(better, key=lambda o: (o[2], -o[1]))
@@ -136,17 +184,24 @@ def _proven(
     for name, (index, gain, _steps) in picks.items():
         feature, line = card.feature(name), scored.line(name)
         current = float(line.value or 0)
+        target = target_value(feature, current, index)
         changes.append(
             Change(
                 feature=name,
                 current=current,
-                target=target_value(feature, current, index),
+                target=target,
                 current_bin=line.bin_label or "",
                 target_bin=card.table(name).labels[index],
                 gain=gain,
+                text=change_words(feature, current, target, gain),
             )
         )
     after, _facts = rescore(card, scored, {c.feature: c.target for c in changes})
-    if after.score < cut_off or any(not card.feature(c.feature).actionable for c in changes):
+    if after.score < cut_off:
         raise RecourseBug(f"a recourse re-scored {after.score}, below the cut-off {cut_off}")
+    for c in changes:
+        feature, line = card.feature(c.feature), scored.line(c.feature)
+        moved_to = feature.bin_of(c.target)
+        if not feature.actionable or line.bin is None or not allowed(feature, line.bin, moved_to):
+            raise RecourseBug(f"a recourse moved {c.feature} against its allowed direction")
     return Recourse(tuple(changes), after.score, True)

@@ -8,6 +8,7 @@ from dp.training import Trained
 from dp.versions import reserve_training, save_version
 from scoring.contract import CONTRACT, Direction
 from scoring.scorecard import Scorecard, labels_of
+from scoring.shape import favourable_bins
 
 CARD = {
     "method": "fixed test model",
@@ -18,17 +19,23 @@ CARD = {
 
 
 def woe_points() -> dict:
-    """Weights of evidence that fall with safety, 0.35 per bin; a 'missing' bin of 0.2."""
+    """Weights of evidence that fall with safety, 0.35 per bin, keeping the sharing policy.
+
+    The worst bin of each feature's favourable part weighs 0 (the neutral of not sharing),
+    so the card passes ``scoring.shape.check``; a 'missing' bin of 0.
+    """
     features = {}
     for feature in CONTRACT:
         labels = labels_of(feature)
         valued = len(feature.bins) + 1
-        woe = {}
-        for i, label in enumerate(labels[:valued]):
-            rank = i if feature.direction is Direction.RAISES_RISK else valued - 1 - i
-            woe[label] = 0.35 * rank - 0.35
+        ranks = [
+            i if feature.direction is Direction.RAISES_RISK else valued - 1 - i
+            for i in range(valued)
+        ]
+        neutral = max(ranks[i] for i in favourable_bins(feature))
+        woe = {label: 0.35 * (rank - neutral) for label, rank in zip(labels, ranks, strict=False)}
         if feature.nullable:
-            woe["missing"] = 0.2
+            woe["missing"] = 0.0
         features[feature.name] = woe
     return {"intercept": -2.8, "features": features}
 
@@ -39,7 +46,11 @@ def card() -> Scorecard:
 
 def add_model(session) -> int:
     """Store the fixed model as the active version; return its number."""
-    points = woe_points()
+    return store_version(session, woe_points()).version
+
+
+def store_version(session, points: dict, *, activate: bool = True):
+    """Store ``points`` as a model version, asking to activate it; return the version."""
     woe = WoeCard(
         intercept=points["intercept"],
         points={n: list(t.values()) for n, t in points["features"].items()},
@@ -54,7 +65,6 @@ def add_model(session) -> int:
         query={"test": True},
         mechanism=trained.mechanism,
     )
-    version = save_version(
-        session, release_id=reservation.release_id, trained=trained, card=CARD, activate=True
+    return save_version(
+        session, release_id=reservation.release_id, trained=trained, card=CARD, activate=activate
     )
-    return version.version

@@ -110,6 +110,26 @@ def test_model_train_stores_an_active_version_with_its_card(tmp_path, engine, po
         assert card["cost_rho"] == "0.34"  # 0.8**2 / 2 + 0.2**2 / 2
         assert card["features"] == list(FEATURE_NAMES)
         assert 0.5 < card["holdout"]["auc"] < 1
+        assert card["checks"] == {
+            "monotone_in_declared_direction": True,
+            "sharing_never_hurts": True,
+            "violations": [],
+        }
+        # A stored card whose rent runs backwards is refused by name, and stays inactive.
+        backwards = dict(versions[-1].points)
+        rent = dict(backwards["features"]["rent_on_time_12m"])
+        rent["[12, 12]"] = 0.9
+        backwards["features"] = {**backwards["features"], "rent_on_time_12m": rent}
+        versions[-2].points = backwards
+        session.commit()
+        refused = runner.invoke(
+            main, ["model", "activate", str(versions[-2].version)], obj=_script(app)
+        )
+        assert refused.exit_code == 1
+        assert "rent_on_time_12m" in refused.output
+        assert "[12, 12]" in refused.output
+        session.refresh(versions[-2])
+        assert not versions[-2].active
         release = session.get(Release, versions[-1].release_id)
         assert (release.purpose, release.status, release.members) == ("training", "released", 0)
         for v in versions:

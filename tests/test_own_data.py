@@ -15,7 +15,7 @@ from dp import BudgetExhausted
 from dp.fairness import fairness_report
 from dp.loss import PrivacyLoss
 from dp.models import ModelVersion, Release
-from dp.own_data import KIND, count_tables, fit_points, plan, train_from_file
+from dp.own_data import KIND, count_tables, direction_check, fit_points, plan, train_from_file
 from dp.versions import activate, active_version, own_version
 from scoring import ContractViolation
 from scoring.batch import score_codes
@@ -24,8 +24,9 @@ from scoring.history_file import DirtyFile, check_file, check_records, record_fr
 from scoring.mapping import parse_mapping
 from scoring.reasons import principal_reasons
 from scoring.record_explain import explain_record, score_record
-from scoring.recourse import find_recourse
+from scoring.recourse import allowed, find_recourse
 from scoring.scorecard import Scorecard, rescore
+from scoring.shape import check
 from store import utcnow
 from store.signing import verify
 from synthetic.credit_file import MAPPING, dirty_copy, generate_credit_file
@@ -413,13 +414,15 @@ def test_vectorised_scores_equal_the_per_record_scorecard(trained_card, mapping)
 
 def test_reasons_rank_points_lost_and_recourse_is_proven_on_actionable_features(trained_card):
     card, labelled = trained_card
+    assert check(card) == []  # the own-data card keeps its declared directions
     checked = 0
     for i in range(labelled.rows):
         facts = {name: float(column[i]) for name, column in labelled.values.items()}
         scored = score_record(card, facts)
         reasons = principal_reasons(card, scored)
-        lost = [r.lost for r in reasons]
-        assert lost == sorted(lost, reverse=True)
+        below = [-r.points for r in reasons]
+        assert below == sorted(below, reverse=True)
+        assert all(b > 0 for b in below)
         cut_off = scored.score + 15
         recourse = find_recourse(card, scored, cut_off=cut_off)
         if recourse.exists and recourse.changes:
@@ -427,6 +430,9 @@ def test_reasons_rank_points_lost_and_recourse_is_proven_on_actionable_features(
             assert after.score == recourse.rescored
             assert after.score >= cut_off
             assert all(card.feature(c.feature).actionable for c in recourse.changes)
+            for c in recourse.changes:
+                feature, line = card.feature(c.feature), scored.line(c.feature)
+                assert allowed(feature, line.bin, feature.bin_of(c.target)), c
             checked += 1
         if checked >= 25:
             break
@@ -546,3 +552,16 @@ def test_the_fairness_report_counts_each_group_within_its_noise_and_a_broken_one
     broken.accuracy = noise.accuracy
     worst_broken, _ = _fairness_error(credit, mapping, broken)
     assert worst_broken > 4 * report["noise_95"] + 4
+
+
+@pytest.mark.parametrize("epsilon", [0.3, 1.0, 3.0, None])
+def test_every_own_data_card_keeps_its_directions_and_the_sharing_policy(credit, mapping, epsilon):
+    labelled = check_file(credit, mapping)
+    noise = None if epsilon is None else plan(mapping, epsilon=epsilon, audit_epsilon=None).training
+    for _ in range(3):
+        points, _ = fit_points(mapping.features, labelled.codes, labelled.defaulted, noise)
+        card = Scorecard.from_model(version=7, points=points)
+        assert check(card) == []
+        assert all(
+            text.startswith(("follows", "no order")) for text in direction_check(card).values()
+        )

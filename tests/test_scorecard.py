@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from itertools import combinations
 
 import numpy as np
@@ -11,9 +12,10 @@ from hypothesis import strategies as st
 
 from consent import DataCategory
 from scoring.batch import score_frame
-from scoring.contract import CONTRACT, FEATURES
+from scoring.contract import CONTRACT, FEATURES, Direction
 from scoring.explain import build_explanation
 from scoring.reasons import MAX_REASONS, principal_reasons
+from scoring.recourse import allowed as allowed_move
 from scoring.recourse import find_recourse
 from scoring.scorecard import (
     BASE_ODDS,
@@ -22,8 +24,10 @@ from scoring.scorecard import (
     Scorecard,
     Status,
     insufficient_data,
+    labels_of,
     score,
 )
+from scoring.shape import check, failing_features, favourable_bins
 from store import utcnow
 from tests.decision_fixtures import CARD, card, woe_points
 
@@ -57,6 +61,25 @@ def woe_cards(draw):
         for label in table:
             table[label] = draw(st.floats(-2, 2, allow_nan=False))
     return Scorecard.from_model(version=3, points=points)
+
+
+@st.composite
+def valid_cards(draw):
+    """Random cards that pass their checks: monotone, no favourable bin below neutral."""
+    points = woe_points()
+    for feature in CONTRACT:
+        table = points["features"][feature.name]
+        valued = len(feature.bins) + 1
+        woe = sorted(
+            (draw(st.floats(-2, 2, allow_nan=False)) for _ in range(valued)),
+            reverse=feature.direction is Direction.LOWERS_RISK,
+        )
+        neutral = max(0.0, *(woe[i] for i in favourable_bins(feature)))
+        for label, w in zip(labels_of(feature), woe, strict=False):
+            table[label] = w - neutral
+    model = Scorecard.from_model(version=4, points=points)
+    assert check(model) == []
+    return model
 
 
 def test_the_scaling_is_the_standard_one():
@@ -112,35 +135,61 @@ def test_reasons_are_the_largest_point_losses(person, model):
     facts, allowed, disputed = person
     scored = score(model, facts, allowed=allowed, disputed=disputed)
     reasons = principal_reasons(model, scored)
-    losses = sorted((line.lost for line in scored.lines if line.lost > 0), reverse=True)
-    assert [r.lost for r in reasons] == losses[:MAX_REASONS]
+    below = sorted(
+        (line for line in scored.lines if line.points < 0 and line.lost > 0),
+        key=lambda line: (line.points, -line.lost),
+    )
+    assert [r.feature for r in reasons] == [line.name for line in below][:MAX_REASONS]
     for reason in reasons:
         line = scored.line(reason.feature)
         assert line.status is Status.USED
+        assert reason.points < 0  # only what lowered the score below neutral
         assert reason.lost == model.table(reason.feature).best - line.points
-        assert str(reason.lost) in reason.text
+        assert f"lowered your score by {-reason.points} point" in reason.text
         assert reason.feature not in reason.text
+        assert not re.search(r"\[|\]|\d\.\d{3}|e\+\d", reason.text), reason.text
+        assert not re.search(r"\b1 points\b", reason.text), reason.text
+
+
+def _gain_allowed(model, line) -> int:
+    """The most points a used line can gain moving only the favourable way."""
+    table = model.table(line.name)
+    ahead = [pts for i, pts in enumerate(table.valued) if allowed_move(table.feature, line.bin, i)]
+    return max([0, *(pts - line.points for pts in ahead)])
 
 
 @settings(max_examples=100, deadline=None)
-@given(people(), woe_cards(), st.integers(400, 700))
+@given(people(), st.one_of(woe_cards(), valid_cards()), st.integers(400, 700))
 def test_every_recourse_reaches_the_cut_off_with_actionable_changes_only(person, model, cut):
     facts, allowed, disputed = person
     scored = score(model, facts, allowed=allowed, disputed=disputed)
     recourse = find_recourse(model, scored, cut_off=cut)
+    failing = failing_features(model)
     changeable = [
         line
         for line in scored.lines
-        if FEATURES[line.name].actionable and line.status is Status.USED and line.best > line.points
+        if FEATURES[line.name].actionable
+        and line.name not in failing
+        and line.status is Status.USED
+        and _gain_allowed(model, line) > 0
     ]
     if not recourse.exists:
         # Honest "none exists": even every changeable feature at its best falls short.
-        assert scored.score + sum(line.lost for line in changeable) < cut
+        assert scored.score + sum(_gain_allowed(model, line) for line in changeable) < cut
         return
     changed = dict(facts)
     for change in recourse.changes:
-        assert FEATURES[change.feature].actionable
+        feature = FEATURES[change.feature]
+        assert feature.actionable
+        assert change.feature not in failing
         assert scored.line(change.feature).status is Status.USED
+        # Only ever the favourable way: up for lowers_risk, down for raises_risk.
+        if feature.direction is Direction.LOWERS_RISK:
+            assert change.target > change.current
+        else:
+            assert change.target < change.current
+        assert "[" not in change.text
+        assert "_" not in change.text
         assert FEATURES[change.feature].contains(change.target)
         changed[change.feature] = change.target
     rescored = score(model, changed, allowed=allowed, disputed=disputed)
@@ -150,7 +199,7 @@ def test_every_recourse_reaches_the_cut_off_with_actionable_changes_only(person,
     for fewer in combinations(changeable, max(size - 1, 0)):
         if size == 0:
             break
-        assert scored.score + sum(line.lost for line in fewer) < cut
+        assert scored.score + sum(_gain_allowed(model, line) for line in fewer) < cut
 
 
 def test_a_decline_with_no_recourse_says_so():

@@ -22,6 +22,8 @@ import numpy as np
 import polars as pl
 
 from scoring import CONTRACT, PROHIBITED
+from scoring.shape import favourable_bins
+from scoring.wording import bins_words
 from synthetic import generate
 from synthetic import truth as truth_model
 
@@ -120,17 +122,31 @@ def contract_page() -> Path:
         '"the last 12 months" cover the twelve calendar months ending with the month the '
         "statements run to (fewer if less history is shared).",
         "",
+        "Every feature is monotone in its declared direction: a trained card's points never "
+        "run against it (`dp/shaping.py`, checked by `scoring/shape.py` before a card may "
+        "score anyone). Its *favourable part* is the range of values that never scores below "
+        "the neutral 0 of not sharing the fact ([ADR 0017](adr/0017-monotone-cards-and-"
+        "the-sharing-policy.md)): a public bin edge chosen from domain knowledge, never from "
+        "data. Where the midpoint of the valid range says something (a 12-month count: six "
+        "months or more of rent on time, which also covers a perfect six-month history), it "
+        "is the midpoint; where the valid range is a cap far beyond ordinary values (30 "
+        "delinquencies, $1,000,000 of savings), it is the threshold lenders already use: "
+        "no delinquency, credit use below 30%, loan repayments below 36% of income, any "
+        "savings, a non-negative balance and net inflow, at most one late bill.",
+        "",
         "| feature | what it measures | unit | range | category | actionable | higher value "
-        "| bin edges | missing means |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| bin edges | favourable part | missing means |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in CONTRACT:
         edges = ", ".join(_number(e) for e in f.bins)
         direction = "raises risk" if f.direction.value == "raises_risk" else "lowers risk"
+        good = sorted(favourable_bins(f))
         lines.append(
             f"| `{f.name}` | {f.description} | {f.unit} | {_number(f.lower)} to {_number(f.upper)} "
             f"| `{f.category.value}` | {'yes' if f.actionable else 'no'} | {direction} "
-            f"| {edges} | {f.missing_means or 'never missing'} |"
+            f"| {edges} | {bins_words(f, good[0], good[-1])} "
+            f"| {f.missing_means or 'never missing'} |"
         )
     lines += [
         "",

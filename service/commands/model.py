@@ -34,11 +34,12 @@ import polars as pl
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from dp.errors import LedgerBug
+from dp.errors import CardRefused, LedgerBug
 from dp.statistics import bin_labels
 from scoring.contract import FEATURE_NAMES, FEATURES
 from scoring.metrics import deployed_metrics
 from scoring.scorecard import Scorecard as DeployedCard
+from scoring.shape import check, favourable_bins
 from store.db import WRITE
 
 from ..keys import consent_keys, vault
@@ -47,6 +48,7 @@ from ..stats import budget
 from .own_data import card_command, score_command, train_own_file
 
 if TYPE_CHECKING:
+    from dp.models import ModelVersion
     from dp.training import Trained
 
 ACTOR = "system:model-train"
@@ -205,7 +207,7 @@ def _train_from_snapshot(epsilon: float, holdout_subjects: int, activate: bool) 
         version = save_version(
             session, release_id=release_id, trained=trained, card=card, activate=activate
         )
-    _say_version(version.version, activate, holdout_auc, trained, started)
+    _say_version(version.version, _activated(version, activate), holdout_auc, trained, started)
 
 
 def _train_from_folder(epsilon: float, data: Path, holdout: float, activate: bool) -> None:
@@ -258,7 +260,12 @@ def _train_from_folder(epsilon: float, data: Path, holdout: float, activate: boo
             card=card,
             activate=activate,
         )
-    _say_version(version.version, activate, holdout_auc, trained, started)
+    _say_version(version.version, _activated(version, activate), holdout_auc, trained, started)
+
+
+def _activated(version: ModelVersion, asked: bool) -> bool | None:
+    """Whether the version is active; ``None`` when activation was asked and refused."""
+    return None if asked and not version.active else version.active
 
 
 def _card(trained: Trained, delta: float) -> dict[str, Any]:
@@ -273,6 +280,28 @@ def _card(trained: Trained, delta: float) -> dict[str, Any]:
         "epsilon_at_delta": {"delta": delta, "epsilon": trained.cost.epsilon_at(delta)},
         "noisy_training_size": trained.noisy_size,
         "mechanism": trained.mechanism,
+        "shaping": {
+            "method": "post-processing of the noisy tables (dp.shaping, ADR 0017): bins "
+            "below the minimum merged, adjacent violators of the declared direction pooled, "
+            "the neutral 0 moved so that no favourable value scores below it",
+            "minimum_people": trained.mechanism.get("minimum_people"),
+            "features": trained.scorecard.shaping,
+        },
+        "favourable": {
+            name: [bin_labels(FEATURES[name])[i] for i in sorted(favourable_bins(FEATURES[name]))]
+            for name in trained.scorecard.points
+        },
+        "checks": _checks(trained),
+    }
+
+
+def _checks(trained: Trained) -> dict[str, Any]:
+    """The shape and sharing-policy checks of the deployed points (``scoring.shape``)."""
+    found = check(_deployed(trained))
+    return {
+        "monotone_in_declared_direction": not any(v.kind == "direction" for v in found),
+        "sharing_never_hurts": not any(v.kind == "sharing" for v in found),
+        "violations": [v.text for v in found],
     }
 
 
@@ -298,8 +327,13 @@ def _synthetic_holdout(trained: Trained, subjects: int) -> dict[str, Any]:
 
 
 def _say_version(
-    version: int, activate: bool, holdout_auc: float, trained: Trained, started: float
+    version: int, activate: bool | None, holdout_auc: float, trained: Trained, started: float
 ) -> None:
+    if activate is None:
+        raise click.ClickException(
+            f"model version {version} was stored but not activated: its points break the "
+            "contract's directions or the sharing policy (see activation_refused on its card)"
+        )
     click.echo(
         f"model version {version}{' (active)' if activate else ''}: holdout AUC "
         f"{holdout_auc:.4f}, cost rho {trained.cost.decimal()} "
@@ -334,6 +368,6 @@ def activate_command(version: int) -> None:
     with session_factory()() as session, session.begin():
         try:
             activate(session, version=version)
-        except LookupError as exc:
+        except (LookupError, CardRefused) as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"model version {version} is active")
