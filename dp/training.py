@@ -73,6 +73,20 @@ class Scorecard:
             self.shaping,
         )
 
+    def flat(self) -> list[str]:
+        """Return the features whose shared values all score alike (one weight, one bin).
+
+        Shaping merges bins until each holds the minimum of noisy people; on a small
+        snapshot a feature can end as one bin, so sharing it still counts but its value
+        does not.
+        """
+        out = []
+        for name, points in self.points.items():
+            shared = points[:-1] if FEATURES[name].nullable else points
+            if len({round(p, 9) for p in shared}) == 1:
+                out.append(name)
+        return out
+
     def as_dict(self) -> dict[str, Any]:
         """Plain data, with each feature's bin labels."""
         return {
@@ -189,6 +203,12 @@ def train(
         noisy = noise.release(exact)
         smoothing = max(SMOOTHING, NOISE_SMOOTHING * noise.scale)
         card = _woe(noisy, smoothing, shaping.minimum_people(noise.scale) if shaped else None)
+        if flat := card.flat():
+            say(
+                f"{len(flat)} of {len(card.points)} features score every shared value alike "
+                f"(too few noisy people, at least {shaping.minimum_people(noise.scale):g} per bin, "
+                f"or no order in the declared direction): {', '.join(flat)}"
+            )
         say(f"calibration: {calibration_noise.cells} cells, scale {calibration_noise.scale:.4g}")
         raw = card.score(columns)
         fit = calibration.fit(calibration_noise.release(calibration.table(raw, outcomes)))

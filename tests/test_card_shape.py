@@ -68,6 +68,20 @@ def test_every_trained_card_keeps_its_directions_and_the_sharing_policy(populati
         assert check(card) == []
 
 
+def test_a_card_says_which_features_it_cannot_tell_apart(population):
+    # 20,000 exact people tell every feature's bins apart; 60 people cannot (two groups of
+    # at least 70 noisy people at epsilon 1), and the card says so instead of pretending to
+    # learn. Noise can still lift a feature's noisy total past two groups, so "most".
+    columns, outcomes = population
+    assert train(columns, outcomes, epsilon=None).scorecard.flat() == []
+    few = {k: v[:60] for k, v in columns.items()}
+    said: list[str] = []
+    trained = train(few, outcomes[:60], epsilon=1.0, progress=said.append)
+    flat = trained.scorecard.flat()
+    assert len(flat) > len(FEATURE_NAMES) // 2
+    assert any(line.startswith(f"{len(flat)} of {len(FEATURE_NAMES)}") for line in said)
+
+
 def test_the_raw_noisy_weights_would_have_failed(population):
     # The attacker here is the noise: unshaped weights at the sandbox's size and epsilon
     # run backwards somewhere, which is what these checks exist to catch.

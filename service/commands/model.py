@@ -285,6 +285,7 @@ def _card(trained: Trained, delta: float) -> dict[str, Any]:
             "below the minimum merged, adjacent violators of the declared direction pooled, "
             "the neutral 0 moved so that no favourable value scores below it",
             "minimum_people": trained.mechanism.get("minimum_people"),
+            "one_bin": trained.scorecard.flat(),
             "features": trained.scorecard.shaping,
         },
         "favourable": {
