@@ -1,8 +1,7 @@
 """Lenders and their API keys: stored hashed, scoped, listed and revoked.
 
-A key is shown once, when it is made: ``ffk_<prefix>_<secret>``. The ``prefix`` (8 hex
-characters) is public and finds the row; the secret (32 random bytes) is never stored,
-only its SHA-256 digest, compared in constant time. A key carries scopes, each allowing
+A key is shown once, when it is made: ``ffk_<prefix>_<secret>``, stored as analysts' keys
+are (``consent.apikeys``: only a digest of the secret). A key carries scopes, each allowing
 one kind of call; a revoked key authenticates nothing.
 
 >>> Scope("decisions:write") in set(Scope)
@@ -14,27 +13,33 @@ True
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 import re
-import secrets
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import CheckConstraint, ForeignKey, String, select
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, Session, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-from store import Base, CreatedAt, UuidPk, new_id, utcnow
+from store import Base, UuidPk, new_id
 
-from .errors import ConsentError, InvalidPurpose
+from .apikeys import (
+    KeyColumns,
+    KeyNotFound,
+    ScopeMissing,
+    ScopeSet,
+    authenticate,
+    digest_of,
+    new_secret,
+    revoke,
+)
+from .apikeys import require_scope as holds
+from .errors import InvalidPurpose
 from .models import Lender
 from .purposes import Purpose, PurposeKind
 
 KEY_PREFIX: Final = "ffk"
-_KEY = re.compile(r"^ffk_([0-9a-f]{8})_([A-Za-z0-9_-]{43})$")
+__all__ = ["KeyNotFound", "ScopeMissing"]  # where the key errors were always imported from
 
 
 class Scope(StrEnum):
@@ -47,37 +52,7 @@ class Scope(StrEnum):
     MODELS_TRAIN = "models:train"  # train on the lender's own file, score its records
 
 
-class ScopeMissing(ConsentError):
-    """The key is valid but lacks the scope this call needs."""
-
-    def __init__(self, scope: Scope) -> None:
-        super().__init__(f"this key lacks the scope {scope.value}", required_scope=scope.value)
-
-
-class KeyNotFound(ConsentError):
-    """No such key (by id or prefix)."""
-
-
-class ScopeSet(TypeDecorator[frozenset[Scope]]):
-    """A set of scopes, stored as their sorted values joined by spaces."""
-
-    impl = String(200)
-    cache_ok = True
-
-    def process_bind_param(self, value: frozenset[Scope] | None, dialect: Dialect) -> Any:
-        """Store the sorted values."""
-        if value is None:
-            return None
-        return " ".join(sorted(Scope(v).value for v in value))
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> frozenset[Scope] | None:
-        """Read the values back as members."""
-        if value is None:
-            return None
-        return frozenset(Scope(v) for v in str(value).split() if v)
-
-
-class LenderKey(Base):
+class LenderKey(KeyColumns, Base):
     """One API key of a lender: its public prefix, the digest of its secret, its scopes."""
 
     __tablename__ = "lender_keys"
@@ -86,18 +61,9 @@ class LenderKey(Base):
     lender_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("lenders.id", ondelete="CASCADE"), index=True
     )
-    prefix: Mapped[str] = mapped_column(String(8), unique=True)
-    digest: Mapped[str] = mapped_column(String(64))
-    scopes: Mapped[frozenset[Scope]] = mapped_column(ScopeSet())
-    created_at: Mapped[CreatedAt]
-    revoked_at: Mapped[dt.datetime | None]
+    scopes: Mapped[frozenset[Scope]] = mapped_column(ScopeSet(Scope))
 
     __table_args__ = (CheckConstraint("scopes <> ''", name="some_scope"),)
-
-    @property
-    def active(self) -> bool:
-        """Whether the key still authenticates."""
-        return self.revoked_at is None
 
 
 def lender_slug(name: str) -> str:
@@ -121,10 +87,6 @@ def ensure_lender(session: Session, *, name: str, lender_id: str | None = None) 
     return lender
 
 
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
-
-
 def issue_key(
     session: Session, *, lender_id: str, scopes: Iterable[Scope | str]
 ) -> tuple[LenderKey, str]:
@@ -134,11 +96,8 @@ def issue_key(
         raise InvalidPurpose("a key carries at least one scope")
     if session.get(Lender, lender_id) is None:
         raise KeyNotFound(f"there is no lender {lender_id!r}")
-    prefix = secrets.token_hex(4)
-    while session.scalars(select(LenderKey.id).where(LenderKey.prefix == prefix)).first():
-        prefix = secrets.token_hex(4)  # pragma: no cover - 1 in 4 billion
-    secret = secrets.token_urlsafe(32)
-    key = LenderKey(lender_id=lender_id, prefix=prefix, digest=_digest(secret), scopes=wanted)
+    prefix, secret = new_secret(session, LenderKey)
+    key = LenderKey(lender_id=lender_id, prefix=prefix, digest=digest_of(secret), scopes=wanted)
     session.add(key)
     session.flush()
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
@@ -146,16 +105,7 @@ def issue_key(
 
 def authenticate_key(session: Session, *, token: str) -> LenderKey | None:
     """Return the active key that ``token`` is, or None (unknown, malformed or revoked)."""
-    match = _KEY.match(token)
-    if match is None:
-        return None
-    prefix, secret = match.groups()
-    key = session.scalars(select(LenderKey).where(LenderKey.prefix == prefix)).first()
-    if key is None or not key.active:
-        return None
-    if not hmac.compare_digest(key.digest, _digest(secret)):
-        return None
-    return key
+    return authenticate(session, LenderKey, kind=KEY_PREFIX, token=token)
 
 
 def require_scope(key: LenderKey, scope: Scope) -> None:
@@ -164,8 +114,7 @@ def require_scope(key: LenderKey, scope: Scope) -> None:
     Raises:
         ScopeMissing: it does not.
     """
-    if scope not in key.scopes:
-        raise ScopeMissing(scope)
+    holds(key.scopes, scope)
 
 
 def keys_of(session: Session, *, lender_id: str | None = None) -> Sequence[LenderKey]:
@@ -178,13 +127,4 @@ def keys_of(session: Session, *, lender_id: str | None = None) -> Sequence[Lende
 
 def revoke_key(session: Session, *, key: str, now: dt.datetime | None = None) -> LenderKey:
     """Revoke the key with this id or prefix; revoking a revoked key changes nothing."""
-    row = (
-        session.get(LenderKey, key)
-        or session.scalars(select(LenderKey).where(LenderKey.prefix == key)).first()
-    )
-    if row is None:
-        raise KeyNotFound(f"there is no key {key!r}")
-    if row.revoked_at is None:
-        row.revoked_at = now or utcnow()
-        session.flush()
-    return row
+    return revoke(session, LenderKey, key=key, now=now)

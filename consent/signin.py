@@ -1,8 +1,10 @@
-"""Sandbox sign-in: one-time links, then bearer tokens, for people acting on their own data.
+"""Sandbox sign-in: one-time links, then tokens, for people acting on their own data.
 
 Only hashes of links and tokens are stored (SHA-256 of 32 random bytes: guessing is
 hopeless, so no key is needed). A link works once and for 15 minutes; a token for 12 hours
-or until signed out.
+or until signed out. A token has a kind: an ``api`` token is a bearer token (the
+``Authorization`` header); a ``ui`` token is the web UI's session handle, kept in its
+cookie and accepted only there, so a cookie read off a screen or a log is no bearer token.
 """
 
 from __future__ import annotations
@@ -10,14 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from typing import Literal
 
-from sqlalchemy import ForeignKey, String, update
+from sqlalchemy import CheckConstraint, ForeignKey, String, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store import Base, Subject, utcnow
 
 LINK_LIFETIME = dt.timedelta(minutes=15)
 TOKEN_LIFETIME = dt.timedelta(hours=12)
+
+TokenKind = Literal["api", "ui"]
 
 
 class SignInLink(Base):
@@ -44,6 +49,9 @@ class AccessToken(Base):
     )
     expires_at: Mapped[dt.datetime]
     revoked_at: Mapped[dt.datetime | None]
+    kind: Mapped[str] = mapped_column(String(8), default="api", server_default="api")
+
+    __table_args__ = (CheckConstraint("kind IN ('api', 'ui')", name="kind"),)
 
 
 def _hash(secret: str) -> str:
@@ -73,9 +81,12 @@ def issue_link(session: Session, *, subject_id: str, now: dt.datetime | None = N
 
 
 def redeem_link(
-    session: Session, *, secret: str, now: dt.datetime | None = None
+    session: Session, *, secret: str, kind: TokenKind = "api", now: dt.datetime | None = None
 ) -> tuple[str, str] | None:
-    """Use a link once; return ``(token, subject_id)``, or None if unknown, used or expired."""
+    """Use a link once; return ``(token, subject_id)``, or None if unknown, used or expired.
+
+    The token is of ``kind``: ``api`` for the JSON API, ``ui`` for the web UI's cookie.
+    """
     now = now or utcnow()
     # One UPDATE claims the link, so two concurrent redemptions cannot both succeed.
     claimed = session.execute(
@@ -91,10 +102,16 @@ def redeem_link(
     if claimed is None:
         return None
     subject_id = str(claimed[0])
-    return issue_token(session, subject_id=subject_id, now=now), subject_id
+    return issue_token(session, subject_id=subject_id, kind=kind, now=now), subject_id
 
 
-def issue_token(session: Session, *, subject_id: str, now: dt.datetime | None = None) -> str:
+def issue_token(
+    session: Session,
+    *,
+    subject_id: str,
+    kind: TokenKind = "api",
+    now: dt.datetime | None = None,
+) -> str:
     """Issue a token directly (the sandbox's "try as a demo person"; tests)."""
     now = now or utcnow()
     token = secrets.token_urlsafe(32)
@@ -104,17 +121,24 @@ def issue_token(session: Session, *, subject_id: str, now: dt.datetime | None = 
             subject_id=subject_id,
             expires_at=now + TOKEN_LIFETIME,
             revoked_at=None,
+            kind=kind,
         )
     )
     session.flush()
     return token
 
 
-def authenticate(session: Session, *, token: str, now: dt.datetime | None = None) -> str | None:
-    """Return the subject id a token stands for, or None if unknown, expired or revoked."""
+def authenticate(
+    session: Session, *, token: str, kind: TokenKind = "api", now: dt.datetime | None = None
+) -> str | None:
+    """Return the subject id a token of ``kind`` stands for, or None.
+
+    None: unknown, expired, revoked, or a token of the other kind (a UI session handle sent
+    as a bearer token, or the reverse).
+    """
     now = now or utcnow()
     row = session.get(AccessToken, _hash(token))
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if row is None or row.revoked_at is not None or row.expires_at <= now or row.kind != kind:
         return None
     return row.subject_id
 

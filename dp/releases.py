@@ -4,7 +4,7 @@ Two steps, in two transactions, so that a charge is committed before any noise i
 
 1. ``reserve_statistic`` (a writing transaction the caller commits at once): take the
    snapshot of subjects whose ``statistics`` consent covers the query's categories, return
-   the stored release if this very query was already answered over this very snapshot,
+   the stored release if this actor already asked this very query over this very snapshot,
    else charge every member through the ledger (or refuse).
 2. ``run_statistic`` (the caller's next transaction): read each member's facts through the
    consent gate (one access-log entry per person per release, so everyone can see that
@@ -97,7 +97,9 @@ def reserve_statistic(
         session, purpose=STATISTICS, categories=query.categories(), now=now or utcnow()
     )
     members = tuple(sorted(subject for subject, _ in snapshot))
-    key = ledger.fingerprint(query.describe(), members)
+    # A stored answer is replayed to the actor who asked for it only: another actor's same
+    # question is its own release, paid for itself, and never learns that it was asked.
+    key = ledger.fingerprint({**query.describe(), "asked_by": actor}, members)
     found = ledger.find_released(session, fingerprint=key)
     if found is not None:
         left = ledger.remaining(session, budget=budget, members=members)

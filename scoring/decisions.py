@@ -108,7 +108,12 @@ class OneTransaction:
 
 @dataclass(frozen=True)
 class Policy:
-    """The lender's cut-off and refer band (points below the cut-off that are referred)."""
+    """The lender's cut-off and refer band (points below the cut-off that are referred).
+
+    ``lender`` is set only for a decision a lender asked for with its own key
+    (``scoring.lending.request_decision`` sets it from the key); a person's own decision
+    names none, so no signed explanation names a lender that did not ask.
+    """
 
     cut_off: int = DEFAULT_CUT_OFF
     refer_band: int = DEFAULT_REFER_BAND

@@ -13,6 +13,7 @@ lender reads only decisions it asked for, and only the shared part of the explan
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -108,6 +109,8 @@ def request_decision(
         IdempotencyConflict: the key was used for a different request, or is in flight.
         ConsentMissing: no active scoring consent (from ``decide``).
     """
+    # The signed explanation names the lender whose key asked, whatever the caller passed.
+    policy = dataclasses.replace(policy, lender=lender_id)
     digest = request_digest(subject_id, policy)
     earlier = session.scalars(
         select(LenderRequest).where(

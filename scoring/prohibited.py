@@ -321,3 +321,27 @@ postcode
     )
     if problems:
         raise ContractViolation(problems, source=source)
+
+
+def refuse_prohibited(
+    names: Iterable[str], *, allowed: Iterable[str], source: str = "record"
+) -> None:
+    """Refuse a record that carries a prohibited field, whether or not it would be read.
+
+    ``allowed`` are the record's model features (a lender's mapping may name a feature
+    whatever it likes once it passed the mapping's own checks). Other fields that are not
+    prohibited are tolerated and not read.
+
+    >>> refuse_prohibited(["savings", "sex"], allowed=["savings"])
+    Traceback (most recent call last):
+    ...
+    scoring.errors.ContractViolation: the record breaks the feature contract in 1 field(s): sex
+    """
+    features = set(allowed)
+    problems = [
+        FieldProblem(name, Offence.PROHIBITED, entry.reason, entry.category.value)
+        for name in names
+        if name not in features and (entry := prohibition_for(name)) is not None
+    ]
+    if problems:
+        raise ContractViolation(problems, source=source)

@@ -21,12 +21,14 @@ from . import (
     erasure,
     errors,
     facts,
+    headers,
     health,
     keys,
     lender,
     lender_models,
     limits,
     logs,
+    models_api,
     rights,
     sessions,
     stats,
@@ -60,6 +62,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         security_schemes={
             "bearer": {"type": "http", "scheme": "bearer", "description": "a person's token"},
             "lenderKey": {"type": "http", "scheme": "bearer", "description": "a lender API key"},
+            "analystKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "an analyst (regulator, auditor, researcher) API key",
+            },
         },
         doc_prefix="/docs",
         doc_url="/openapi.json",
@@ -85,9 +92,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     keys.init_app(app, settings, instance)
     sessions.init_app(app, engine_override or database_engine(settings, instance))
     logs.init_app(app)
+    errors.init_url_limit(app)
     limits.init_app(app, settings)
     auth.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     ui.csrf.init_app(app)
     app.register_blueprint(ui.bp)
     app.register_blueprint(ui_rights.bp)
@@ -102,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_api(erasure.bp)
     app.register_api(contract.bp)
     app.register_api(stats.bp)
+    app.register_api(models_api.bp)
     app.register_api(decisions.bp)
     app.register_api(lender.directory)
     app.register_api(lender.bp)

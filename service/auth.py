@@ -1,13 +1,16 @@
-"""Who is calling: a signed-in person (bearer token or session cookie), or a lender (API key).
+"""Who is calling: a signed-in person (bearer token or session cookie), a lender or an analyst.
 
 A person may act only on their own record. Asking about anybody else answers 404, exactly
 as for a person who does not exist, so nobody learns who is enrolled. A lender calls with
 its API key and may see a person only while that person's ``share:<lender>`` consent is
-active; otherwise 404 too, so a lender never learns whether somebody exists.
+active; otherwise 404 too, so a lender never learns whether somebody exists. An analyst (a
+regulator, auditor or researcher) calls the statistics routes with its own API key; what
+it releases is recorded under the key's name, never one the caller chose.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,10 +18,13 @@ from flask import Flask, current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
 from consent import gate, signin
+from consent.analysts import AnalystKey, AnalystScope, authenticate_analyst
+from consent.apikeys import require_scope as require_analyst_scope
 from consent.lenders import LenderKey, Scope, authenticate_key, require_scope
 from consent.purposes import Purpose, PurposeKind
 from store.db import WRITE
 
+from .consent_schemas import ID_PATTERN
 from .sessions import db
 
 V = TypeVar("V", bound=Callable[..., Any])
@@ -39,6 +45,15 @@ class LenderKeyRequired(SignInRequired):
     """No valid lender API key came with the request (401)."""
 
     description = "Send a lender API key: `Authorization: Bearer ffk_...`."
+
+
+class AnalystKeyRequired(SignInRequired):
+    """No valid analyst API key came with the request (401)."""
+
+    description = (
+        "Send an analyst API key: `Authorization: Bearer ffa_...` (the operator makes one "
+        "with `fairfile analysts create`). A lender asks through /v1/lender/statistics."
+    )
 
 
 class NotFoundHere(HTTPException):
@@ -66,7 +81,7 @@ def signed_in_subject() -> str | None:
     if token is not None:
         subject_id = signin.authenticate(db(), token=token)
     elif "subject_token" in session and _cookie_may_authenticate():
-        subject_id = signin.authenticate(db(), token=str(session["subject_token"]))
+        subject_id = signin.authenticate(db(), token=str(session["subject_token"]), kind="ui")
     g.subject_id = subject_id
     return subject_id
 
@@ -138,6 +153,32 @@ def lender(scope: Scope | None) -> Callable[[V], V]:
     return mark
 
 
+def analyst(scope: AnalystScope) -> Callable[[V], V]:
+    """Mark an analyst's route: it needs an analyst API key carrying ``scope``."""
+
+    def mark(view: V) -> V:
+        view.fairfile_access = "analyst"  # type: ignore[attr-defined]
+        view.fairfile_scope = scope  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def calling_analyst() -> AnalystKey:
+    """Return the key of the analyst calling an analyst route (set before the view runs)."""
+    key: AnalystKey = g.analyst_key
+    return key
+
+
+def _require_analyst(scope: AnalystScope) -> None:
+    token = bearer_token()
+    key = authenticate_analyst(db(), token=token) if token is not None else None
+    if key is None:
+        raise AnalystKeyRequired()
+    require_analyst_scope(key.scopes, scope)
+    g.analyst_key = key
+
+
 def calling_lender() -> LenderKey:
     """Return the key of the lender calling a lender route (set before the view runs)."""
     key: LenderKey = g.lender_key
@@ -166,6 +207,10 @@ def _require_lender(scope: Scope | None) -> None:
         require_scope(key, scope)
     subject_id = (request.view_args or {}).get("subject_id")
     if subject_id is not None:
+        # An id that cannot be one is nobody's: the same 404 as no share, and no query
+        # with it (a NUL byte would be an error in PostgreSQL's driver, not an answer).
+        if not re.fullmatch(ID_PATTERN, str(subject_id)):
+            raise NotFoundHere()
         share = Purpose(PurposeKind.SHARE, key.lender_id)
         if gate.active_consent(session, subject_id=str(subject_id), purpose=share) is None:
             raise NotFoundHere()
@@ -181,6 +226,8 @@ def _enforce_marks() -> None:
         require_self(str((request.view_args or {}).get("subject_id", "")))
     elif access == "lender":
         _require_lender(view.fairfile_scope)  # type: ignore[union-attr]
+    elif access == "analyst":
+        _require_analyst(view.fairfile_scope)  # type: ignore[union-attr]
 
 
 def init_app(app: Flask) -> None:

@@ -1,21 +1,28 @@
 """The ``fairfile`` command line.
 
-Commands are grouped by capability (``db``, later ``synth``, ``consent``, ``model``...);
-each builds the app or only what it needs, and runs its work in one transaction.
+Commands are grouped by capability (``db``, ``synth``, ``model``, ``lenders``...); each
+builds the app or only what it needs, and runs its work in one transaction. A refusal (a
+missing or weak setting, an exhausted budget, a consent or contract refusal, a database
+that cannot be reached) is one line on stderr and exit status 1, never a traceback
+(``Refusing``); a bug still shows its traceback.
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from store import current_revision, head_revision
 from store import upgrade as upgrade_schema
+from synthetic import NotAPopulation
 
 from .app import create_app
+from .commands.analysts import analysts
 from .commands.audit import audit
 from .commands.demo import demo
 from .commands.disputes import disputes
@@ -25,6 +32,8 @@ from .commands.model import model
 from .commands.receipts import receipts
 from .commands.reviews import reviews
 from .commands.synth import synth
+from .config import ConfigurationError
+from .errors import DOMAIN_PROBLEMS
 from .sessions import session_factory
 
 
@@ -32,7 +41,31 @@ def _app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_app, add_default_commands=False, add_version_option=False)
+#: What a command may be refused with: the settings, and every domain refusal the API
+#: answers with a 4xx problem (a 5xx one is a bug, and keeps its traceback).
+REFUSALS: tuple[type[Exception], ...] = (
+    ConfigurationError,
+    NotAPopulation,
+    *(kind for kind, problem in DOMAIN_PROBLEMS.items() if problem.status < 500),
+)
+
+
+class Refusing(FlaskGroup):
+    """The ``fairfile`` group: a refusal from any command is one clear line, exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn a refusal into a ``ClickException``."""
+        try:
+            return super().invoke(ctx)
+        except REFUSALS as error:
+            raise click.ClickException(f"{type(error).__name__}: {error}") from None
+        except OperationalError as error:
+            # The driver's own words (never the statement or its parameters).
+            said = str(error.orig).strip().splitlines()[0] if error.orig else "unknown"
+            raise click.ClickException(f"the database cannot be used: {said}") from None
+
+
+@click.group(cls=Refusing, create_app=_app, add_default_commands=False, add_version_option=False)
 @click.version_option(package_name="fairfile")
 def main() -> None:
     """Fairfile: opt-in, consent-gated, differentially private credit scoring."""
@@ -46,6 +79,7 @@ main.add_command(model)
 main.add_command(disputes)
 main.add_command(reviews)
 main.add_command(lenders)
+main.add_command(analysts)
 main.add_command(demo)
 
 

@@ -100,4 +100,28 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
                 + ", ".join(missing)
                 + " (set FAIRFILE_ENV=development for a local sandbox with generated keys)"
             )
+        weak = weak_secret(str(settings.secret_key))
+        if weak:
+            raise ConfigurationError(
+                f"refusing to start in production: FAIRFILE_SECRET_KEY is {weak}; use at "
+                "least 32 random characters, for example the output of `python -c "
+                '"import secrets; print(secrets.token_urlsafe(32))"`'
+            )
     return settings
+
+
+#: The shortest secret key production accepts (it signs the UI's session cookies).
+MIN_SECRET_KEY = 32
+
+
+def weak_secret(key: str) -> str | None:
+    """Say why a secret key is too weak to sign cookies with, or None if it is not.
+
+    >>> weak_secret("a"), weak_secret("a" * 40), weak_secret("x7Qp2_Lk9vT3mW8zR1nB5cY4hJ6dF0sA")
+    ('1 characters long', 'one character repeated', None)
+    """
+    if len(key) < MIN_SECRET_KEY:
+        return f"{len(key)} characters long"
+    if len(set(key)) < 8:
+        return "one character repeated" if len(set(key)) == 1 else "too repetitive"
+    return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from consent import DataCategory
 
@@ -16,7 +16,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-SubjectId = Annotated[str, Field(min_length=1, max_length=36, pattern=r"^[0-9a-f-]{1,36}$")]
+#: Every id in a path: a UUID's alphabet, at most 36 characters.
+ID_PATTERN = r"^[0-9a-f-]{1,36}$"
+SubjectId = Annotated[str, Field(min_length=1, max_length=36, pattern=ID_PATTERN)]
 
 
 class SubjectPath(Strict):
@@ -76,7 +78,7 @@ class GrantIn(Strict):
     )
     categories: list[DataCategory] = Field(min_length=1, max_length=6)
     notice_version: str = Field(max_length=32, description="the notice version you were shown")
-    duration_days: int = Field(default=365, ge=1, le=365)
+    duration_days: StrictInt = Field(default=365, ge=1, le=365)
     channel: Annotated[str, Field(pattern="^(api|ui)$")] = "api"
 
 
@@ -85,7 +87,7 @@ class RenewIn(Strict):
 
     notice_version: str = Field(max_length=32)
     categories: list[DataCategory] | None = Field(default=None, min_length=1, max_length=6)
-    duration_days: int = Field(default=365, ge=1, le=365)
+    duration_days: StrictInt = Field(default=365, ge=1, le=365)
     channel: Annotated[str, Field(pattern="^(api|ui)$")] = "api"
 
 

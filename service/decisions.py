@@ -1,7 +1,9 @@
 """Scores, decisions and their explanations, and the right to a human review.
 
-- ``POST /v1/subjects/<id>/decisions`` asks for a score and decision (optionally naming a
-  lender, its cut-off and a refer band). It reads the person's data for purpose
+- ``POST /v1/subjects/<id>/decisions`` asks for a score and decision (optionally with a
+  cut-off and a refer band). It never names a lender: a signed explanation names one only
+  when that lender asked for it with its own key (``/v1/lender/...``); a body that sends
+  ``lender`` is refused (422). It reads the person's data for purpose
   ``scoring`` through the consent gate, so it is gated: no active scoring consent, no
   score. The answer is the decision with its signed explanation.
 - ``GET /v1/subjects/<id>/decisions`` lists the person's decisions;
@@ -21,7 +23,7 @@ from typing import Any
 from flask import Response, jsonify, render_template
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import Field
+from pydantic import Field, StrictInt
 
 from consent import gate
 from dp.versions import active_version
@@ -63,9 +65,8 @@ bp = APIBlueprint(
 class DecisionIn(Strict):
     """Ask for a score and decision; every field is optional."""
 
-    lender: str | None = Field(default=None, max_length=40, description="who asks, if anyone")
-    cut_off: int | None = Field(default=None, ge=0, le=2_000, description="default 550")
-    refer_band: int = Field(default=0, ge=0, le=200, description="points below the cut-off")
+    cut_off: StrictInt | None = Field(default=None, ge=0, le=2_000, description="default 550")
+    refer_band: StrictInt = Field(default=0, ge=0, le=200, description="points below the cut-off")
 
 
 class DecisionPath(Strict):
@@ -146,7 +147,6 @@ def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
     policy = Policy(
         cut_off=body.cut_off if body.cut_off is not None else Policy().cut_off,
         refer_band=body.refer_band,
-        lender=body.lender,
     )
     row, payload = decide(
         db(),

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request, url_for
 from pydantic import ValidationError
-from werkzeug.exceptions import BadRequest, HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge, UnsupportedMediaType
 
 from consent import errors as consent_errors
 from consent import lenders, transparency
@@ -258,7 +258,7 @@ def problem(
     body: dict[str, Any] = {"type": type_, "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    if request:
+    if request and len(request.path) <= MAX_URL_BYTES:  # a 414 does not repeat its URL
         body["instance"] = request.path
     body.update(extensions)
     request_id = g.get("request_id")
@@ -305,7 +305,7 @@ def _http_problem(exc: HTTPException) -> Response:
         if name.lower() in {"allow", "retry-after", "www-authenticate"}:
             headers[name] = value
     if isinstance(exc, BadRequest) and getattr(exc, "fairfile_malformed_json", False):
-        return typed_problem(MALFORMED_JSON, "The body could not be parsed as JSON.")
+        return typed_problem(MALFORMED_JSON, exc.description)
     return problem(status, title=exc.name, detail=exc.description, headers=headers)
 
 
@@ -331,6 +331,27 @@ def _domain(exc: Exception) -> Response:
     return _unexpected(exc)
 
 
+#: The longest URL (path and query, as sent) the app answers; longer is a 414 problem. No
+#: Fairfile URL needs a tenth of it; gunicorn's own limit (8,190 bytes) is above it.
+MAX_URL_BYTES = 4096
+
+
+def refuse_long_url() -> None:
+    """Refuse, before anything else, a URL longer than ``MAX_URL_BYTES`` (414).
+
+    Raises:
+        RequestURITooLarge: it is longer.
+    """
+    sent = request.environ.get("RAW_URI") or request.full_path
+    if len(sent) > MAX_URL_BYTES:
+        raise RequestURITooLarge(f"The URL is longer than {MAX_URL_BYTES} bytes.")
+
+
+def init_url_limit(app: Flask) -> None:
+    """Refuse long URLs before any other check (after the request id is given)."""
+    app.before_request(refuse_long_url)
+
+
 def require_json_body() -> None:
     """Refuse, before the view runs, a JSON endpoint's body that is not JSON.
 
@@ -348,11 +369,41 @@ def require_json_body() -> None:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("This endpoint accepts only a body of type application/json.")
     try:
-        json.loads(data)
-    except (UnicodeDecodeError, ValueError):
+        parsed = json.loads(data)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        # RecursionError: nested so deep that the decoder ran out of stack.
         error = BadRequest("The body could not be parsed as JSON.")
         error.fairfile_malformed_json = True  # type: ignore[attr-defined]
         raise error from None
+    if _nesting(parsed) > MAX_JSON_DEPTH:
+        error = BadRequest(f"The body nests deeper than {MAX_JSON_DEPTH} levels.")
+        error.fairfile_malformed_json = True  # type: ignore[attr-defined]
+        raise error
+
+
+#: The deepest nesting of arrays and objects a JSON body may have (Fairfile's deepest is 3).
+MAX_JSON_DEPTH = 32
+
+
+def _nesting(value: Any) -> int:
+    """Return how deep a parsed JSON value's arrays and objects nest (no recursion).
+
+    >>> _nesting({"a": [1, {"b": "[[["}]}), _nesting(1), _nesting([[[]]])
+    (3, 0, 3)
+    """
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def init_app(app: Flask) -> None:

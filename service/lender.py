@@ -11,7 +11,8 @@
 - ``POST .../decisions/<decision_id>/reviews`` (``reviews:write``): a human review opened on
   the person's behalf.
 - ``POST /v1/lender/statistics`` (``stats:query``): a DP statistic, recorded as asked by
-  ``lender:<id>``.
+  ``lender:<id>``; ``GET /v1/lender/statistics/releases`` lists this lender's own releases
+  (never another lender's, never how many people one read).
 
 Every route that names a person answers 404 unless the person's ``share:<lender>``
 consent is active (``service.auth.lender``, enforced before validation).
@@ -48,8 +49,8 @@ from .lender_schemas import (
     MeOut,
 )
 from .sessions import SplitWrites, db, split_writes
-from .stats import StatisticQueryIn, release
-from .stats_schemas import StatisticOut
+from .stats import ReleasesQuery, StatisticQueryIn, release, releases_of
+from .stats_schemas import ReleasesOut, StatisticOut
 
 bp = APIBlueprint(
     "lender",
@@ -219,3 +220,10 @@ def statistic(body: StatisticQueryIn) -> tuple[Response, int]:
     """Release a DP statistic (value, interval, cost, remaining budget), as this lender."""
     answer, status = release(body, actor=_actor())
     return jsonify(answer), status
+
+
+@bp.get("/statistics/releases", responses={200: ReleasesOut})
+@lender(Scope.STATS_QUERY)
+def statistic_releases(query: ReleasesQuery) -> Response:
+    """This lender's most recent releases, newest first."""
+    return jsonify(releases_of(_actor(), limit=query.limit))

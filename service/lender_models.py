@@ -22,7 +22,7 @@ from typing import Any, Literal
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
 from consent.lenders import Scope
 from dp.own_data import DEFAULT_CUT_OFF, MIN_EPSILON, train_from_file
@@ -36,6 +36,7 @@ from scoring.history_file import (
     record_frame,
 )
 from scoring.mapping import parse_mapping
+from scoring.prohibited import refuse_prohibited
 from scoring.record_explain import explain_record
 from scoring.scorecard import Scorecard
 from store import utcnow
@@ -77,7 +78,7 @@ class TrainIn(Strict):
     audit_epsilon: float = Field(
         default=0.5, ge=MIN_EPSILON, le=20, description="epsilon of the DP fairness report"
     )
-    cut_off: int = Field(
+    cut_off: StrictInt = Field(
         default=DEFAULT_CUT_OFF, ge=0, le=2_000, description="the cut-off the report counts at"
     )
     source: str = Field(
@@ -95,7 +96,9 @@ class ExplainIn(Strict):
     """One record to score: a value per feature of the model; other fields are not read."""
 
     record: dict[str, Cell] = Field(max_length=200)
-    cut_off: int | None = Field(default=None, ge=0, le=2_000, description="default: the card's")
+    cut_off: StrictInt | None = Field(
+        default=None, ge=0, le=2_000, description="default: the card's"
+    )
 
 
 class ModelOut(BaseModel):
@@ -183,6 +186,7 @@ def explain(path: VersionPath, body: ExplainIn) -> Response:
     lender_id = calling_lender().lender_id
     row = own_version(db(), version=path.version, lender_id=lender_id)
     card = Scorecard.from_model(version=row.version, points=row.points)
+    refuse_prohibited(body.record, allowed=[t.feature.name for t in card.features])
     records = check_records(record_frame(body.record), [t.feature for t in card.features])
     facts = {name: float(column[0]) for name, column in records.values.items()}
     document = explain_record(

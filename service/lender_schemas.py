@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from .consent_schemas import Strict
 
@@ -14,8 +14,8 @@ Outcome = Literal["approve", "refer", "decline", "insufficient_data"]
 class LenderDecisionIn(Strict):
     """Your cut-off and refer band; both optional."""
 
-    cut_off: int | None = Field(default=None, ge=0, le=2_000, description="default 550")
-    refer_band: int = Field(default=0, ge=0, le=200, description="points below the cut-off")
+    cut_off: StrictInt | None = Field(default=None, ge=0, le=2_000, description="default 550")
+    refer_band: StrictInt = Field(default=0, ge=0, le=200, description="points below the cut-off")
 
 
 class LenderOut(BaseModel):

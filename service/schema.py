@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 # Each import registers its package's tables on Base.metadata.
+import consent.analysts
 import consent.lenders
 import consent.models
 import consent.signin

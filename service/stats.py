@@ -1,11 +1,14 @@
 """DP statistics: ``POST /v1/statistics`` releases one, ``GET /v1/statistics/releases`` lists.
 
-Who may call: anyone using the sandbox, naming itself in ``actor``, which is recorded with
-the release and in every access-log entry; a lender calls ``POST /v1/lender/statistics``
-with its key instead (``service/lender.py``), recorded as ``lender:<id>``. A release is a
-``POST`` because it spends privacy budget. The charge is committed in its own transaction
-before any noise is drawn (never refunded), then the facts are read through the consent
-gate in the request's transaction.
+Who may call: an analyst with its API key (``consent.analysts``; ``statistics:release`` to
+release, ``statistics:read`` to list), recorded as ``analyst:<id>`` with the release and in
+every access-log entry; a lender calls ``POST /v1/lender/statistics`` with its key instead
+(``service/lender.py``), recorded as ``lender:<id>``. Nobody names themselves: a body that
+still carries ``actor`` is refused (422), and an anonymous call is a 401. A regulator's
+list shows every release, anybody else's only their own, and no list shows how many
+people a release read. A release is a ``POST`` because it spends privacy budget. The
+charge is committed in its own transaction before any noise is drawn (never refunded),
+then the facts are read through the consent gate in the request's transaction.
 
 A query by ``score_band`` or an ``approval_rate`` is scored with the model in force
 (``card_in_force``): with none active it answers ``503 no-active-model`` before anything
@@ -14,14 +17,17 @@ is charged or read.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from typing import Annotated, Any, Literal
 
 from flask import Response, current_app, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import Field
+from pydantic import Field, StrictInt
 from sqlalchemy import select
 
+from consent.analysts import Analyst, AnalystScope, Role, actor_of
 from dp import LossRequest, PrivacyLoss
 from dp.models import Release
 from dp.releases import reserve_statistic, run_statistic
@@ -29,6 +35,7 @@ from dp.statistics import StatQuery, needs_model
 from scoring.decisions import DEFAULT_CUT_OFF
 from store.db import WRITE
 
+from .auth import analyst, calling_analyst
 from .config import Settings
 from .consent_schemas import Strict
 from .decisions import card_in_force
@@ -41,6 +48,7 @@ bp = APIBlueprint(
     __name__,
     url_prefix="/v1",
     abp_tags=[Tag(name="statistics", description="Differentially private statistics")],
+    abp_security=[{"analystKey": []}],
 )
 
 Amount = Annotated[str, Field(max_length=32, pattern=r"^[0-9]+(\.[0-9]+)?(/[0-9]+)?$")]
@@ -57,7 +65,7 @@ class StatisticQueryIn(Strict):
         description="Public keys: thin_file, region, score_band or a feature's bins.",
     )
     clip: tuple[float, float] | None = None
-    cut_off: int | None = Field(
+    cut_off: StrictInt | None = Field(
         default=None,
         ge=0,
         le=2_000,
@@ -65,12 +73,6 @@ class StatisticQueryIn(Strict):
     )
     epsilon: Amount | None = Field(default=None, description="Pure DP (discrete Laplace).")
     rho: Amount | None = Field(default=None, description="zCDP (discrete Gaussian).")
-
-
-class StatisticIn(StatisticQueryIn):
-    """A statistic, and who asks for it (recorded with the release)."""
-
-    actor: str = Field(default="sandbox", max_length=48, pattern=r"^[a-z0-9:._-]+$")
 
 
 class ReleasesQuery(Strict):
@@ -87,20 +89,45 @@ def budget() -> tuple[PrivacyLoss, float]:
     return limit, settings.privacy_delta
 
 
-def _loss(loss: PrivacyLoss, delta: float, *, left: bool = False) -> Loss:
+def _loss(
+    loss: PrivacyLoss, delta: float, *, pure_epsilon: str | None = None, left: bool = False
+) -> Loss:
     # A cost is rounded up, a budget left rounded down: neither is ever flattered.
     epsilon = loss.epsilon_at(delta)
     return Loss(
         rho=loss.decimal(round_up=not left),
-        epsilon=None if epsilon == float("inf") else epsilon,
-        delta=delta,
+        pure_epsilon=pure_epsilon,
+        approx_epsilon=None if epsilon == float("inf") else epsilon,
+        approx_delta=delta,
     )
 
 
+def _pure_epsilon(query: dict[str, Any]) -> str | None:
+    """The epsilon a pure-DP query asked for, as a decimal (None for a zCDP query).
+
+    An own-data training run's fairness audit adds its own pure epsilon (composition).
+
+    >>> _pure_epsilon({"epsilon": "1/2"}), _pure_epsilon({"rho": "1"})
+    ('0.5', None)
+    >>> _pure_epsilon({"epsilon": "1", "audit_epsilon": "0.25"})
+    '1.25'
+    """
+    if query.get("epsilon") is None:
+        return None
+    exact = Fraction(str(query["epsilon"])) + Fraction(str(query.get("audit_epsilon") or 0))
+    return f"{Decimal(exact.numerator) / Decimal(exact.denominator):f}".rstrip("0").rstrip(".")
+
+
+def release_cost(query: dict[str, Any], cost: PrivacyLoss, delta: float) -> Loss:
+    """What a release cost, from its stored query and charge."""
+    return _loss(cost, delta, pure_epsilon=_pure_epsilon(query))
+
+
 @bp.post("/statistics", responses={200: StatisticOut, 201: StatisticOut})
-def release_statistic(body: StatisticIn) -> tuple[Response, int]:
+@analyst(AnalystScope.STATISTICS_RELEASE)
+def release_statistic(body: StatisticQueryIn) -> tuple[Response, int]:
     """Release a DP statistic: value, 95% interval, cost and remaining budget per answer."""
-    answer, status = release(body, actor=body.actor)
+    answer, status = release(body, actor=actor_of(calling_analyst().analyst_id))
     return jsonify(answer), status
 
 
@@ -132,23 +159,45 @@ def release(body: StatisticQueryIn, *, actor: str) -> tuple[dict[str, Any], int]
     result = run_statistic(
         session, reserved=reserved, keys=consent_keys(), vault=vault(), actor=actor
     )
-    status = 200 if reserved.stored is not None else 201
+    stored = reserved.stored is not None
+    made = release_cost(result["query"], reserved.plan.cost, delta)
     answer = StatisticOut.model_validate(
         {
-            **result,
+            **{k: v for k, v in result.items() if k != "cost_rho"},
             "release_id": reserved.release_id,
-            "stored": reserved.stored is not None,
-            "cost": _loss(reserved.cost, delta),
+            "stored": stored,
+            "cost": _loss(
+                PrivacyLoss.zero(), delta, pure_epsilon="0" if made.pure_epsilon else None
+            )
+            if stored
+            else made,
+            "release_cost": made,
             "remaining": _loss(reserved.remaining, delta, left=True),
         }
     )
+    status = 200 if stored else 201
     return answer.model_dump(mode="json"), status
 
 
 @bp.get("/statistics/releases", responses={200: ReleasesOut})
+@analyst(AnalystScope.STATISTICS_READ)
 def list_releases(query: ReleasesQuery) -> Response:
-    """The most recent releases: who asked, what, how, what it cost, and the result."""
-    rows = db().scalars(select(Release).order_by(Release.created_at.desc()).limit(query.limit))
+    """The most recent releases (a regulator's: all; anybody else's: its own), newest first."""
+    key = calling_analyst()
+    role = db().scalar(select(Analyst.role).where(Analyst.id == key.analyst_id))
+    actor = None if role == Role.REGULATOR else actor_of(key.analyst_id)
+    return jsonify(releases_of(actor, limit=query.limit))
+
+
+def releases_of(actor: str | None, *, limit: int) -> dict[str, Any]:
+    """The newest ``limit`` releases of ``actor`` (``None``: everyone's), as the API shows them.
+
+    No release shows how many people it read: that number is not a DP answer.
+    """
+    _limit, delta = budget()
+    rows = select(Release).order_by(Release.created_at.desc(), Release.id).limit(limit)
+    if actor is not None:
+        rows = rows.where(Release.actor == actor)
     out = ReleasesOut(
         releases=[
             ReleaseOut(
@@ -159,12 +208,11 @@ def list_releases(query: ReleasesQuery) -> Response:
                 kind=r.kind,
                 query=r.query,
                 mechanism=r.mechanism,
-                cost_rho=r.cost_rho,
-                members=r.members,
+                cost=release_cost(r.query, PrivacyLoss.zcdp(r.cost_rho), delta),
                 status=r.status,
                 result=r.result,
             )
-            for r in rows
+            for r in db().scalars(rows)
         ]
     )
-    return jsonify(out.model_dump(mode="json"))
+    return out.model_dump(mode="json")

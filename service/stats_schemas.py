@@ -10,11 +10,21 @@ from .consent_schemas import Time
 
 
 class Loss(BaseModel):
-    """A privacy loss: zCDP rho (exact), and epsilon at the reporting delta."""
+    """A privacy loss: zCDP rho, a pure release's epsilon, and rho's (epsilon, delta)."""
 
-    rho: str
-    epsilon: float | None
-    delta: float
+    rho: str = Field(
+        description="zCDP rho, exact: the ledger's unit (a cost rounded up, a budget left down)"
+    )
+    pure_epsilon: str | None = Field(
+        description="a pure-DP release's epsilon (discrete Laplace), over all its parts; "
+        "null for a zCDP release and for a budget"
+    )
+    approx_epsilon: float | None = Field(
+        description="the epsilon of (epsilon, approx_delta)-DP that rho converts to "
+        "(OpenDP's zCDP-to-approximate-DP conversion); looser than pure_epsilon; null if "
+        "unlimited"
+    )
+    approx_delta: float = Field(description="the delta of that conversion")
 
 
 class CellOut(BaseModel):
@@ -31,16 +41,22 @@ class StatisticOut(BaseModel):
     query: dict[str, Any]
     cells: list[CellOut]
     mechanism: dict[str, Any]
-    cost_rho: str
     confidence: float = Field(description="of each interval")
     release_id: str
-    stored: bool = Field(description="true: the same query was released before, replayed")
-    cost: Loss
+    stored: bool = Field(
+        description="true: you released the same query over the same people before; this "
+        "is that release again, at no cost"
+    )
+    cost: Loss = Field(description="what this call cost (zero for a stored release)")
+    release_cost: Loss = Field(description="what the release cost when it was made")
     remaining: Loss
 
 
 class ReleaseOut(BaseModel):
-    """One release: who asked, what, how, what it cost, and the result."""
+    """One release: who asked, what, how, what it cost, and the result.
+
+    Never how many people it read: that exact number beside a noisy answer would undo it.
+    """
 
     id: str
     created_at: Time
@@ -49,8 +65,7 @@ class ReleaseOut(BaseModel):
     kind: str
     query: dict[str, Any]
     mechanism: dict[str, Any]
-    cost_rho: str
-    members: int
+    cost: Loss
     status: str
     result: dict[str, Any] | None = Field(description="null until the release completed")
 

@@ -41,6 +41,7 @@ from store.signing import SignatureInvalid
 
 from .auth import signed_in_subject
 from .consents import deliver_link
+from .headers import PAGE_CSP
 from .keys import consent_keys
 from .sessions import db
 
@@ -48,10 +49,6 @@ bp = Blueprint("ui", __name__)
 csrf = CSRFProtect()
 
 #: Every UI page's policy: only the app's own files, no inline script or style, no framing.
-UI_CSP: Final = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-    "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
-)
 #: Pages open to somebody not signed in.
 PUBLIC_ENDPOINTS: Final = frozenset(
     {"ui.sign_in", "ui.request_link", "ui.redeem", "ui.demo_sign_in"}
@@ -92,7 +89,9 @@ def _check_request() -> BaseResponse | None:
 
 
 def _secure_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = UI_CSP
+    # The app sets these on every answer too (``service.headers``); a UI page states them
+    # itself so that they hold whatever else the app does.
+    response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers.setdefault("Cache-Control", "no-store")
@@ -122,7 +121,7 @@ def attempt(action: Callable[[], Any], errors: tuple[type[Exception], ...]) -> b
 
 
 def _sign_in_as(subject_id: str) -> BaseResponse:
-    token = signin.issue_token(db(), subject_id=subject_id)
+    token = signin.issue_token(db(), subject_id=subject_id, kind="ui")
     session.clear()
     session["subject_token"] = token
     return redirect(url_for("ui.home"))
@@ -149,7 +148,7 @@ def request_link() -> str:
 @bp.post("/sign-in/redeem")
 def redeem() -> BaseResponse | tuple[str, int]:
     """Use a one-time link (a button, so a mail scanner opening the link cannot use it)."""
-    redeemed = signin.redeem_link(db(), secret=request.form.get("secret", "")[:100])
+    redeemed = signin.redeem_link(db(), secret=request.form.get("secret", "")[:100], kind="ui")
     if redeemed is None:
         flash("That link is unknown, used or expired. Ask for a new one.", "error")
         demo = not current_app.config["FAIRFILE_SETTINGS"].is_production

@@ -20,13 +20,11 @@ from flask import (
     session,
     url_for,
 )
-from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
 from consent import transparency
 from consent.erasure import erase
 from consent.errors import ConsentError
-from consent.models import Lender
 from dp.errors import PrivacyError
 from scoring.contract import CONTRACT
 from scoring.decisions import Policy, decide, decision_of, decisions_of
@@ -75,9 +73,6 @@ def score() -> str:
     if rows:
         latest = decision_shown(rows[-1])
         log_access(subject_id, "decision.ui")
-    lenders = [
-        (r.id, r.name) for r in session_.execute(select(Lender.id, Lender.name).order_by(Lender.id))
-    ]
     disputes = [dispute_out(session_, vault(), d) for d in disputes_of(session_, subject_id)]
     explanation = latest["explanation"]["document"] if latest else None
     return render_template(
@@ -86,7 +81,6 @@ def score() -> str:
         e=explanation,
         bars=chart(explanation["points"]) if explanation else [],
         earlier=len(rows) - 1 if rows else 0,
-        lenders=lenders,
         features=CONTRACT,
         disputes=disputes,
     )
@@ -95,7 +89,6 @@ def score() -> str:
 @bp.post("/score")
 def ask() -> BaseResponse:
     """Score me now (the same code as ``POST /v1/subjects/<id>/decisions``)."""
-    lender = request.form.get("lender") or None
 
     def act() -> None:
         card, model_card = card_in_force()
@@ -106,7 +99,7 @@ def ask() -> BaseResponse:
             subject_id=me(),
             card=card,
             model_card=model_card,
-            policy=Policy(cut_off=Policy().cut_off, refer_band=0, lender=lender),
+            policy=Policy(cut_off=Policy().cut_off, refer_band=0),
         )
 
     if attempt(act, (ConsentError, NoActiveModel, PrivacyError)):

@@ -12,10 +12,12 @@ feature contract and the extractor), ``consent`` and ``store``. Never Flask and 
 
 from .choices import Choices as Choices
 from .choices import simulate_choices as simulate_choices
+from .files import NotAPopulation as NotAPopulation
 from .files import read_features as read_features
 from .files import read_manifest as read_manifest
 from .files import read_outcomes as read_outcomes
 from .files import read_protected as read_protected
+from .files import read_truth as read_truth
 from .files import write_population as write_population
 from .population import AS_OF as AS_OF
 from .population import Population as Population

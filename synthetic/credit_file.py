@@ -290,6 +290,10 @@ def dirty_copy(frame: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=dict.fromkeys(text.columns, pl.String))
 
 
+#: The columns the mapping declares audit-only (protected: never in a record to score).
+AUDIT_ONLY = ("personal_status", "age", "foreign_worker")
+
+
 def write_credit_file(out: Path, *, rows: int, seed: int = 0, applicants: int = 5) -> list[Path]:
     """Write ``credit.csv``, ``mapping.toml``, ``credit-dirty.csv`` and ``applicants.csv``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -303,5 +307,9 @@ def write_credit_file(out: Path, *, rows: int, seed: int = 0, applicants: int = 
     frame.write_csv(paths[0])
     paths[1].write_text(MAPPING)
     dirty_copy(frame).write_csv(paths[2])
-    generate_credit_file(applicants, seed=seed + 1, outcome=False).write_csv(paths[3])
+    # Applicants carry what a lender scores them on: the protected columns are for the
+    # training file's fairness report only, and a record to score that holds one is refused.
+    generate_credit_file(applicants, seed=seed + 1, outcome=False).drop(AUDIT_ONLY).write_csv(
+        paths[3]
+    )
     return paths

@@ -11,13 +11,16 @@ A population folder holds::
     statements/accounts.parquet     opening and savings balances (statement level only)
 
 Reading checks every file's columns: a features file with a prohibited or unknown
-column is refused with ``scoring.ContractViolation``.
+column is refused with ``scoring.ContractViolation``; a folder that is not a population
+(a file missing, unreadable or of another format) with ``NotAPopulation``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,24 @@ from .population import Population, outcomes_frame
 FORMAT = "fairfile-population/1"
 PROTECTED_FILE = Path("audit") / "protected.parquet"
 PROTECTED_COLUMNS = ("subject_id", "protected_group")
+
+
+class NotAPopulation(ValueError):
+    """The folder is not a population folder: a file is missing, unreadable or foreign."""
+
+
+@contextmanager
+def _reading(folder: Path) -> Iterator[None]:
+    try:
+        yield
+    except (OSError, KeyError, ValueError, pl.exceptions.PolarsError) as error:
+        if isinstance(error, NotAPopulation):
+            raise
+        said = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise NotAPopulation(
+            f"{folder} is not a population folder (`fairfile synth generate --out DIR` "
+            f"writes one): {said}"
+        ) from None
 
 
 def write_population(population: Population, out: Path) -> list[Path]:
@@ -69,21 +90,31 @@ def write_population(population: Population, out: Path) -> list[Path]:
 
 def read_manifest(folder: Path) -> dict[str, Any]:
     """Return a population folder's manifest, refusing another format."""
-    manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text())
-    if manifest.get("format") != FORMAT:
-        raise ValueError(f"{folder} is not a {FORMAT} population folder")
-    dt.date.fromisoformat(manifest["as_of"])
+    with _reading(folder):
+        manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text())
+        if manifest.get("format") != FORMAT:
+            raise NotAPopulation(f"{folder} is not a {FORMAT} population folder")
+        dt.date.fromisoformat(manifest["as_of"])
     return manifest
 
 
 def read_features(folder: Path) -> pl.DataFrame:
     """Read and check a population's facts (the dataset path of the contract check)."""
-    return check_facts_frame(pl.read_parquet(folder / "features.parquet"))
+    with _reading(folder):
+        frame = pl.read_parquet(folder / "features.parquet")
+    return check_facts_frame(frame)
+
+
+def read_truth(folder: Path) -> pl.DataFrame:
+    """Read each subject's synthetic outcome (``subject_id, defaulted``)."""
+    with _reading(folder):
+        return pl.read_parquet(folder / "truth.parquet").select("subject_id", "defaulted")
 
 
 def read_protected(folder: Path) -> pl.DataFrame:
     """Read a population's audit-only protected attribute, checking its columns."""
-    frame = pl.read_parquet(folder / PROTECTED_FILE)
+    with _reading(folder):
+        frame = pl.read_parquet(folder / PROTECTED_FILE)
     check_columns(frame.columns, expected=PROTECTED_COLUMNS, source="audit dataset")
     return frame.select(
         pl.col("subject_id").cast(pl.Int64), pl.col("protected_group").cast(pl.String)
@@ -92,6 +123,7 @@ def read_protected(folder: Path) -> pl.DataFrame:
 
 def read_outcomes(folder: Path) -> pl.DataFrame:
     """Read each subject's drawn outcome and region (``subject_id, defaulted, region``)."""
-    return outcomes_frame(
-        pl.read_parquet(folder / "subjects.parquet"), pl.read_parquet(folder / "truth.parquet")
-    )
+    with _reading(folder):
+        return outcomes_frame(
+            pl.read_parquet(folder / "subjects.parquet"), pl.read_parquet(folder / "truth.parquet")
+        )

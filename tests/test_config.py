@@ -9,6 +9,8 @@ import pytest
 from service import create_app
 from service.config import ConfigurationError, load_settings, settings_from_env
 
+STRONG = "x7Qp2_Lk9vT3mW8zR1nB5cY4hJ6dF0sA"  # 32 characters, not a real key
+
 
 def test_production_refuses_to_start_without_keys(tmp_path):
     with pytest.raises(
@@ -23,7 +25,7 @@ def test_production_refuses_to_start_without_keys(tmp_path):
 def test_production_names_the_one_missing_key(tmp_path):
     with pytest.raises(ConfigurationError, match="without FAIRFILE_MASTER_KEY "):
         load_settings(
-            {"env": "production", "secret_key": "s" * 32, "signing_key": "k", "pseudonym_key": "p"}
+            {"env": "production", "secret_key": STRONG, "signing_key": "k", "pseudonym_key": "p"}
         )
 
 
@@ -39,15 +41,32 @@ def test_production_starts_with_keys(tmp_path):
     app = create_app(
         {
             "env": "production",
-            "secret_key": "s" * 32,
+            "secret_key": STRONG,
             "master_key": base64.urlsafe_b64encode(bytes(range(32))).decode(),
             "signing_key": pem.decode(),
             "pseudonym_key": base64.urlsafe_b64encode(bytes(range(32, 64))).decode(),
             "instance_path": tmp_path,
         }
     )
-    assert app.config["SECRET_KEY"] == "s" * 32
+    assert app.config["SECRET_KEY"] == STRONG
     assert not (tmp_path / "secret_key").exists()
+
+
+@pytest.mark.parametrize(
+    ("weak", "why"),
+    [("a", "1 characters long"), ("s" * 64, "one character repeated"), ("ab" * 20, "repetitive")],
+)
+def test_production_refuses_a_weak_secret_key(weak, why):
+    with pytest.raises(ConfigurationError, match=f"FAIRFILE_SECRET_KEY is .*{why}"):
+        load_settings(
+            {
+                "env": "production",
+                "secret_key": weak,
+                "master_key": base64.urlsafe_b64encode(bytes(range(32))).decode(),
+                "signing_key": "k",
+                "pseudonym_key": "p",
+            }
+        )
 
 
 def test_development_generates_keys_once_into_the_instance_folder(tmp_path, caplog):

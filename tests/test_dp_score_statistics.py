@@ -22,6 +22,7 @@ from scoring.models import put_facts
 from scoring.scorecard import FeaturePoints, Scorecard, insufficient_data, score
 from service.keys import consent_keys, vault
 from synthetic import generate
+from tests.analyst_fixtures import analyst_client
 from tests.conftest import make_test_app
 from tests.consent_fixtures import add_person, grant
 from tests.decision_fixtures import add_model, woe_points
@@ -243,7 +244,7 @@ def _as_decided(card, shared):
 
 
 def test_score_bands_and_approval_rates_through_the_api(scored_app, session):
-    client = scored_app.test_client()
+    client = analyst_client(scored_app)
     with pytest.raises(NoActiveModel):
         StatQuery(statistic="approval_rate", request=LossRequest.parse(epsilon=1))
     missing = client.post("/v1/statistics", json={"statistic": "approval_rate", "epsilon": "1"})
@@ -301,7 +302,7 @@ def test_score_bands_and_approval_rates_through_the_api(scored_app, session):
 def test_the_api_refuses_a_pointless_or_unknown_score_query(scored_app, session):
     add_model(session)
     session.commit()
-    client = scored_app.test_client()
+    client = analyst_client(scored_app)
     by_band = {"statistic": "approval_rate", "group_by": ["score_band"], "epsilon": "1"}
     refused = client.post("/v1/statistics", json=by_band)
     assert refused.status_code == 422

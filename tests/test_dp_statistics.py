@@ -16,6 +16,7 @@ from scoring.contract import FEATURES
 from scoring.models import put_facts
 from service.keys import consent_keys, vault
 from synthetic import generate
+from tests.analyst_fixtures import analyst_client
 from tests.conftest import make_test_app
 from tests.consent_fixtures import add_person, grant
 
@@ -84,9 +85,9 @@ def stats_app(tmp_path, sessions, session):
 
 
 def test_a_count_answers_with_value_interval_cost_and_remaining(stats_app, session):
-    client = stats_app.test_client()
+    client = analyst_client(stats_app)
     logged = session.scalar(select(func.count()).select_from(LogEntry))
-    body = {"statistic": "count", "group_by": ["thin_file"], "epsilon": "4", "actor": "lab"}
+    body = {"statistic": "count", "group_by": ["thin_file"], "epsilon": "4"}
     first = client.post("/v1/statistics", json=body)
     assert first.status_code == 201, first.json
     answer = first.json
@@ -96,8 +97,12 @@ def test_a_count_answers_with_value_interval_cost_and_remaining(stats_app, sessi
         assert low <= cell["value"] <= high
         assert abs(cell["value"] - exact) <= 6  # scale 1/4: |noise| > 6 has prob. < 1e-10
     assert answer["cost"]["rho"] == "8"
+    assert answer["cost"]["pure_epsilon"] == "4"  # what it is: pure DP at epsilon 4
+    assert answer["cost"]["approx_epsilon"] > 4  # rho 8 as (epsilon, delta): looser
+    assert answer["release_cost"] == answer["cost"]
     assert answer["remaining"]["rho"] == "12"
-    assert answer["remaining"]["epsilon"] > 0
+    assert answer["remaining"]["pure_epsilon"] is None
+    assert answer["remaining"]["approx_epsilon"] > 0
     # Everyone counted sees it in their access log: one entry each, nobody else.
     assert session.scalar(select(func.count()).select_from(LogEntry)) == logged + 30
 
@@ -106,6 +111,9 @@ def test_a_count_answers_with_value_interval_cost_and_remaining(stats_app, sessi
     assert again.json["stored"] is True
     assert again.json["cells"] == answer["cells"]  # the same noise, not fresh noise
     assert again.json["cost"]["rho"] == "0"
+    assert again.json["cost"]["pure_epsilon"] == "0"  # a replay costs nothing
+    assert again.json["release_cost"] == answer["release_cost"]  # and says what it had cost
+    assert "cost_rho" not in again.json
     assert again.json["remaining"]["rho"] == "12"
 
     refused = client.post("/v1/statistics", json={**body, "epsilon": "5"})
@@ -113,22 +121,23 @@ def test_a_count_answers_with_value_interval_cost_and_remaining(stats_app, sessi
     assert refused.json["requested"] == {"rho": "12.5"}
     assert refused.json["remaining"] == {"rho": "12"}
     releases = session.scalars(select(Release)).all()
-    assert [(r.actor, r.status, r.members) for r in releases] == [("lab", "released", 30)]
+    assert [(r.actor, r.status, r.members) for r in releases] == [("analyst:lab", "released", 30)]
 
 
 def test_what_is_left_is_rounded_down_and_what_is_spent_up(stats_app):
     # rho 0.26 is not a float: OpenDP's noise spends a hair under it, and the budget left
     # is an exact fraction a hair over 19.74. Shown, a cost is rounded up and a budget
     # left down, so neither is ever flattered (and no 19.740000000001 appears).
-    client = stats_app.test_client()
-    body = {"statistic": "count", "group_by": ["thin_file"], "rho": "0.26", "actor": "lab"}
+    client = analyst_client(stats_app)
+    body = {"statistic": "count", "group_by": ["thin_file"], "rho": "0.26"}
     answer = client.post("/v1/statistics", json=body).json
     assert answer["cost"]["rho"] == "0.26"
+    assert answer["cost"]["pure_epsilon"] is None  # a zCDP release has no pure epsilon
     assert answer["remaining"]["rho"] == "19.74"
 
 
 def test_a_mean_stays_inside_its_public_bounds(stats_app):
-    client = stats_app.test_client()
+    client = analyst_client(stats_app)
     response = client.post(
         "/v1/statistics",
         json={"statistic": "mean", "feature": "debt_service_ratio", "rho": "2"},
@@ -141,7 +150,7 @@ def test_a_mean_stays_inside_its_public_bounds(stats_app):
 
 
 def test_the_api_refuses_unknown_fields_and_bad_queries(stats_app):
-    client = stats_app.test_client()
+    client = analyst_client(stats_app)
     extra = client.post("/v1/statistics", json={"statistic": "count", "epsilon": "1", "x": 1})
     assert extra.status_code == 422
     both = client.post("/v1/statistics", json={"statistic": "count", "epsilon": "1", "rho": "1"})
@@ -150,9 +159,10 @@ def test_the_api_refuses_unknown_fields_and_bad_queries(stats_app):
 
 
 @pytest.mark.parametrize("amount", [{"epsilon": "1000"}, {"rho": "500000"}, {"epsilon": "0"}])
-def test_an_absurd_loss_is_refused_before_anything_is_charged(client, amount):
+def test_an_absurd_loss_is_refused_before_anything_is_charged(app, amount):
+    client = analyst_client(app)
     before = client.get("/v1/statistics/releases").json["releases"]
-    refused = client.post("/v1/statistics", json={"statistic": "count", **amount, "actor": "t"})
+    refused = client.post("/v1/statistics", json={"statistic": "count", **amount})
     assert refused.status_code == 422
     assert refused.mimetype == "application/problem+json"
     assert client.get("/v1/statistics/releases").json["releases"] == before

@@ -171,8 +171,11 @@ def test_the_lender_queries_statistics_as_itself(client, world):
         f"{BASE}/statistics", json={"statistic": "count", "epsilon": "1"}, headers=world.headers()
     )
     assert response.status_code == 201, response.json
-    releases = client.get("/v1/statistics/releases").json["releases"]
-    assert releases[0]["actor"] == "lender:lender-a"
+    releases = client.get(f"{BASE}/statistics/releases", headers=world.headers()).json
+    assert [r["actor"] for r in releases["releases"]] == ["lender:lender-a"]
+    assert "members" not in releases["releases"][0]
+    theirs = client.get(f"{BASE}/statistics/releases", headers=world.headers("b")).json
+    assert theirs["releases"] == []  # lenders never see each other's releases
     refused = client.post(
         f"{BASE}/statistics",
         json={"statistic": "count", "epsilon": "1", "actor": "someone-else"},

@@ -13,7 +13,7 @@ from dp.models import ModelVersion, Release
 from service.keys import consent_keys
 from service.sessions import session_factory
 from store.signing import verify
-from synthetic.credit_file import MAPPING, dirty_copy, generate_credit_file
+from synthetic.credit_file import AUDIT_ONLY, MAPPING, dirty_copy, generate_credit_file
 from tests.conftest import make_test_app
 from tests.lender_fixtures import add_key
 
@@ -50,6 +50,11 @@ def _counts(app):
         )
 
 
+def _applicant() -> dict:
+    """A record to score: the file's columns without the audit-only (protected) ones."""
+    return generate_credit_file(1, seed=99, outcome=False).drop(AUDIT_ONLY).to_dicts()[0]
+
+
 def _train(client, headers, **body):
     return client.post(URL, json={"epsilon": 1.0, "mapping": MAPPING, **body}, headers=headers)
 
@@ -66,7 +71,7 @@ def test_a_lender_trains_reads_and_explains_its_own_model(app, client, keys, csv
     assert card["kfold"]["folds"] == 5
     assert [m["version"] for m in client.get(URL, headers=keys["a"]).json["models"]] == [version]
     assert client.get(URL, headers=keys["b"]).json["models"] == []
-    record = generate_credit_file(1, seed=99, outcome=False).to_dicts()[0]
+    record = _applicant()
     answer = client.post(
         f"{URL}/{version}/explanations", json={"record": record}, headers=keys["a"]
     )
@@ -138,7 +143,7 @@ def test_a_prohibited_feature_is_refused_naming_it(app, client, keys, csv_text):
 
 def test_an_unknown_category_at_scoring_time_is_a_clear_422(client, keys, csv_text):
     version = _train(client, keys["a"], data=csv_text).json["version"]
-    record = generate_credit_file(1, seed=99, outcome=False).to_dicts()[0] | {"savings": "gold"}
+    record = _applicant() | {"savings": "gold"}
     refused = client.post(
         f"{URL}/{version}/explanations", json={"record": record}, headers=keys["a"]
     )
@@ -173,3 +178,21 @@ def test_the_budget_of_a_file_is_spent_across_uploads(app, client, keys, csv_tex
     assert codes == [201, 201, 201, 409]
     # another lender uploading the same data draws on the same budget
     assert _train(client, keys["b"], data=csv_text).json["type"].endswith("budget-exhausted")
+
+
+def test_a_record_to_score_holding_a_protected_field_is_refused_naming_it(client, keys, csv_text):
+    # The attacker's move: send the protected columns along with the features, hoping they
+    # are quietly read. Refused with a problem naming them, even as columns the mapping
+    # declared audit-only (those are for the training file's fairness report).
+    version = _train(client, keys["a"], data=csv_text).json["version"]
+    for extra in ({"age": 41}, {"personal_status": "male_single"}, {"Gender": "f", "zip": "1"}):
+        refused = client.post(
+            f"{URL}/{version}/explanations",
+            json={"record": _applicant() | extra},
+            headers=keys["a"],
+        )
+        assert refused.status_code == 422, refused.json
+        assert refused.headers["Content-Type"] == "application/problem+json"
+        assert refused.json["type"].endswith("/problems/contract-violation")
+        assert {f["field"] for f in refused.json["fields"]} == set(extra)
+        assert all(f["offence"] == "prohibited" for f in refused.json["fields"])

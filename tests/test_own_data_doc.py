@@ -105,13 +105,13 @@ def test_the_command_line_reads_parquet_and_refuses_an_unknown_category(
 ):
     import polars as pl
 
-    from synthetic.credit_file import MAPPING, generate_credit_file
+    from synthetic.credit_file import AUDIT_ONLY, MAPPING, generate_credit_file
 
     app = make_test_app(tmp_path / "app", engine=live_engine)
     monkeypatch.chdir(tmp_path)
     generate_credit_file(600, seed=8).write_parquet("history.parquet")
     Path("mapping.toml").write_text(MAPPING)
-    applicants = generate_credit_file(3, seed=9, outcome=False)
+    applicants = generate_credit_file(3, seed=9, outcome=False).drop(AUDIT_ONLY)
     applicants.with_columns(
         pl.when(pl.int_range(pl.len()) == 1)
         .then(pl.lit("gold"))

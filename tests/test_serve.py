@@ -93,6 +93,39 @@ def test_real_http_errors_are_problems(served):
         assert error.headers["Content-Type"] == "application/problem+json"
 
 
+def _raw(base: str, request: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send raw bytes over one connection; return the status, headers and body."""
+    host, port = base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as conn:
+        conn.sendall(request)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+@pytest.mark.parametrize("served", [1, 2], ids=["sync", "threads=2"], indirect=True)
+def test_what_gunicorn_refuses_is_a_problem_document_too(served):
+    base, _process, _out, _env = served
+    cases = [
+        (b"GET /v1/" + b"a" * 5_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),  # the app's
+        (b"GET /v1/" + b"a" * 9_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),  # gunicorn's
+        (b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9_000 + b"\r\n\r\n", 431),
+        (b"NOT HTTP AT ALL\r\n\r\n", 400),
+    ]
+    for raw, status in cases:
+        got, headers, body = _raw(base, raw)
+        assert got == status, body[:200]
+        assert headers["content-type"] == "application/problem+json"
+        problem = json.loads(body)
+        assert problem["status"] == status
+        assert "aaaa" not in body.decode()  # the request is never repeated back
+    assert _get(base + "/healthz")[0] == 200  # and the worker still serves
+
+
 def test_serve_prints_the_urls(served):
     _base, process, out_path, _env = served
     process.send_signal(signal.SIGTERM)

@@ -11,9 +11,9 @@ import pytest
 from consent import signin
 from consent.models import Consent, Enrolment
 from scoring.models import put_facts
+from service.headers import PAGE_CSP as UI_CSP
 from service.keys import consent_keys, vault
 from service.sessions import session_factory
-from service.ui import UI_CSP
 from store import Subject
 from tests.consent_fixtures import add_lender, add_person, grant
 from tests.decision_fixtures import add_model
@@ -40,7 +40,7 @@ def csrf(client, page="/sign-in"):
 
 def sign_in(app, client, subject_id):
     with session_factory(app)() as s, s.begin():
-        token = signin.issue_token(s, subject_id=subject_id)
+        token = signin.issue_token(s, subject_id=subject_id, kind="ui")
     with client.session_transaction() as cookie:
         cookie["subject_token"] = token
 
@@ -131,6 +131,39 @@ def test_sign_in_by_link_from_the_outbox(app, client, person_with_facts):
     assert client.get("/me").headers["Location"].endswith("/enrol")
     again = post(client, "/sign-in/redeem", {"secret": secret}, page="/sign-in")
     assert again.status_code == 400
+
+
+def test_the_session_cookie_holds_a_handle_that_is_no_bearer_token(app, client, person_with_facts):
+    # The attacker reads the cookie (it is signed, not encrypted) and sends its value as a
+    # bearer token: refused. And an API token cannot stand in as a cookie session either.
+    post(client, "/sign-in/demo", page="/sign-in")
+    with client.session_transaction() as cookie:
+        handle = cookie["subject_token"]
+    me_ = signin_subject(app, handle, "ui")
+    assert client.get("/consents").status_code == 200
+    stolen = {"Authorization": f"Bearer {handle}"}
+    fresh = app.test_client()
+    assert fresh.get(f"/v1/subjects/{me_}/consents", headers=stolen).status_code == 401
+    assert (
+        fresh.post(
+            f"/v1/subjects/{me_}/enrolment", json={"notice_version": "2026-11-01"}, headers=stolen
+        ).status_code
+        == 401
+    )
+    with session_factory(app)() as s, s.begin():
+        api_token = signin.issue_token(s, subject_id=me_)
+    with fresh.session_transaction() as cookie:
+        cookie["subject_token"] = api_token
+    assert fresh.get("/consents").status_code == 302  # to sign-in
+    ok = fresh.get(f"/v1/subjects/{me_}/consents", headers={"Authorization": f"Bearer {api_token}"})
+    assert ok.status_code == 200
+
+
+def signin_subject(app, token: str, kind: str) -> str:
+    with session_factory(app)() as s:
+        subject_id = signin.authenticate(s, token=token, kind=kind)
+    assert subject_id is not None
+    return subject_id
 
 
 def test_asking_for_a_link_answers_the_same_for_nobody(client):

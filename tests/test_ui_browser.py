@@ -175,7 +175,6 @@ def _walk(page: Page, tmp_path: Path) -> None:
     narrow(page, "consents")
 
     page.get_by_role("link", name="My score").click()
-    page.get_by_label("Decide for").select_option("demo-bank")
     page.get_by_role("button", name="Score me now").click()
     expect(page.get_by_text("Your score:")).to_be_visible()
     expect(page.get_by_role("table", name="Every point, as a table")).to_be_visible()

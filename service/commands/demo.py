@@ -2,8 +2,9 @@
 
 Run it against a running server that shares this instance (``make run`` in one shell,
 ``make demo`` in another). Two steps are the operator's and run here, not over HTTP: a
-lender key is made (as ``fairfile lenders create`` does) and a synthetic thin-file person
-is added (as ``fairfile synth seed`` does). Everything else is an HTTP call, printed as the
+lender key and a regulator's key are made (as ``fairfile lenders create`` and ``fairfile
+analysts create`` do) and a synthetic thin-file person is added (as ``fairfile synth
+seed`` does). Everything else is an HTTP call, printed as the
 request and a summary of the answer: the person signs in (the sandbox delivers the link to
 ``instance/outbox/``), enrols, grants scoring and a share; the lender asks for a decision
 (and retries with the same Idempotency-Key); the person reads the explanation and the
@@ -24,6 +25,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from consent.analysts import AnalystScope, Role, ensure_analyst, issue_analyst_key
 from consent.lenders import Scope, ensure_lender, issue_key
 from scoring.models import put_facts
 from store import Subject
@@ -99,15 +101,21 @@ class Walk:
         click.echo(f"   {text}")
 
 
-def _operator_setup() -> tuple[str, str]:
+def _operator_setup() -> tuple[str, str, str]:
     with session_factory()() as session, session.begin():
         lender = ensure_lender(session, name="Demo Bank", lender_id="demo-bank")
         _row, key = issue_key(session, lender_id=lender.id, scopes=list(Scope))
+        ensure_analyst(
+            session, name="Demo Regulator", role=Role.REGULATOR, analyst_id="demo-regulator"
+        )
+        _row2, regulator = issue_analyst_key(
+            session, analyst_id="demo-regulator", scopes=list(AnalystScope)
+        )
         person = Subject(origin="synthetic")
         session.add(person)
         session.flush()
         put_facts(session, vault=vault(), subject_id=person.id, facts=THIN_FILE)
-    return key, person.id
+    return key, regulator, person.id
 
 
 def _link_secret(subject_id: str) -> str:
@@ -130,8 +138,8 @@ def _link_secret(subject_id: str) -> str:
 def demo(base_url: str, max_queries: int) -> None:
     """Walk through the sandbox over HTTP against a running server, narrating each step."""
     walk = Walk(base_url)
-    walk.step("Operator: a lender key for Demo Bank, and a synthetic thin-file person")
-    key, person = _operator_setup()
+    walk.step("Operator: keys for Demo Bank and a regulator, and a synthetic thin-file person")
+    key, regulator, person = _operator_setup()
     walk.say(f"lender demo-bank, key {key[:12]}... ; person {person} (no bureau file)")
 
     walk.step("The person signs in (the sandbox delivers the link to the outbox)")
@@ -180,9 +188,8 @@ def demo(base_url: str, max_queries: int) -> None:
             "statistic": "default_rate",
             "group_by": ["thin_file"],
             "rho": f"0.{25 + i}",
-            "actor": "regulator",
         }
-        status, answer = walk.call("POST", "/v1/statistics", body=query)
+        status, answer = walk.call("POST", "/v1/statistics", body=query, token=regulator)
         if status == 409:
             walk.say(
                 f"refused: requested {answer.get('requested')}, left {answer.get('remaining')}"

@@ -201,7 +201,6 @@ def _train_from_snapshot(epsilon: float, holdout_subjects: int, activate: bool) 
             **_card(trained, delta),
             "data": "the training snapshot: synthetic subjects whose training consent "
             "covered every model category, read through the consent gate",
-            "snapshot_members": len(snapshot.members),
             "holdout": {"subjects": holdout_subjects, "source": HOLDOUT_SOURCE, **measured},
         }
         version = save_version(
@@ -213,12 +212,11 @@ def _train_from_snapshot(epsilon: float, holdout_subjects: int, activate: bool) 
 def _train_from_folder(epsilon: float, data: Path, holdout: float, activate: bool) -> None:
     from dp.training import train
     from dp.versions import reserve_training, save_version
-    from synthetic import read_features
+    from synthetic import read_features, read_truth
 
     started = time.perf_counter()
     click.echo(f"reading {data}")
-    features = read_features(data)
-    truth = pl.read_parquet(data / "truth.parquet").select("subject_id", "defaulted")
+    features, truth = read_features(data), read_truth(data)
     frame = features.join(truth, on="subject_id")
     cut = int(frame.height * (1 - holdout))
     columns = {

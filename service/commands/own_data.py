@@ -25,6 +25,7 @@ from dp.errors import BudgetExhausted, InvalidQuery
 from scoring import ContractViolation
 from scoring.history_file import DirtyFile, LabelledFile, check_file, check_records, read_frame
 from scoring.mapping import FileMapping, parse_mapping
+from scoring.prohibited import refuse_prohibited
 from store import utcnow
 from store.db import WRITE
 
@@ -165,9 +166,12 @@ def score_command(version: int, data: Path, cut_off: int | None, explain: bool) 
 
     card, model_card = _cards(version)
     line = cut_off if cut_off is not None else int(model_card.get("cut_off", 500))
+    features = [t.feature for t in card.features]
     try:
-        records = check_records(read_frame(data), [t.feature for t in card.features])
-    except DirtyFile as exc:
+        frame = read_frame(data)
+        refuse_prohibited(frame.columns, allowed=[f.name for f in features], source=data.name)
+        records = check_records(frame, features)
+    except (ContractViolation, DirtyFile) as exc:
         raise say_refusal(exc) from None
     names = list(records.values)
     if not explain:
