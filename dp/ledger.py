@@ -4,7 +4,9 @@ The rule (ADR 0009): every release charges its cost to **every subject in its sn
 and a release is refused if it would take **any** of them past the budget. A person in
 several snapshots (statistics and training, today and next month) accumulates the loss of
 every release they were in; a person who joined later is not charged for releases made
-before. So ``remaining`` for a snapshot is ``budget - max(spent over its members)``.
+before. So ``remaining`` for a snapshot is ``budget - max(spent over its members)``, and, within
+the release's allocation (``dp.allocations``, ADR 0019), at most ``allocation - max(spent
+through it over its members)``: a release is refused if it would take anyone past either.
 
 Releases are charged one at a time: ``reserve`` first locks the ledger's one row
 (``SELECT ... FOR UPDATE`` on PostgreSQL; on SQLite the caller's transaction must begin
@@ -29,9 +31,10 @@ from sqlalchemy.orm import Session
 
 from store import utcnow
 
+from .allocations import Allocation
 from .errors import BudgetExhausted, LedgerBug
 from .loss import PrivacyLoss
-from .models import LedgerLock, PrivacyAccount, Release
+from .models import AllocationAccount, LedgerLock, PrivacyAccount, Release
 
 #: Subject ids per ``IN (...)`` batch.
 BATCH = 900
@@ -75,9 +78,35 @@ def max_spent(session: Session, *, members: Sequence[str]) -> PrivacyLoss:
     return PrivacyLoss.from_units(most)
 
 
-def remaining(session: Session, *, budget: PrivacyLoss, members: Sequence[str]) -> PrivacyLoss:
-    """Return what a release over ``members`` may still spend."""
-    return budget.minus(max_spent(session, members=members))
+def max_spent_in(session: Session, *, allocation: str, members: Sequence[str]) -> PrivacyLoss:
+    """Return the most any of ``members`` has spent through ``allocation``."""
+    most = 0
+    for chunk in _batches(members):
+        value = session.scalar(
+            select(func.max(AllocationAccount.spent_units)).where(
+                AllocationAccount.allocation == allocation,
+                AllocationAccount.subject_id.in_(chunk),
+            )
+        )
+        most = max(most, int(value or 0))
+    return PrivacyLoss.from_units(most)
+
+
+def remaining(
+    session: Session,
+    *,
+    budget: PrivacyLoss,
+    members: Sequence[str],
+    allocation: Allocation | None = None,
+) -> PrivacyLoss:
+    """Return what a release over ``members`` may still spend (within ``allocation``)."""
+    left = budget.minus(max_spent(session, members=members))
+    if allocation is None:
+        return left
+    within = allocation.limit.minus(
+        max_spent_in(session, allocation=allocation.name, members=members)
+    )
+    return within if within < left else left
 
 
 def find_released(session: Session, *, fingerprint: str) -> Release | None:
@@ -94,6 +123,7 @@ def reserve(
     session: Session,
     *,
     budget: PrivacyLoss,
+    allocation: Allocation,
     members: Sequence[str],
     cost: PrivacyLoss,
     actor: str,
@@ -103,13 +133,13 @@ def reserve(
     mechanism: dict[str, Any],
     fingerprint: str,
 ) -> Reservation:
-    """Charge ``cost`` to every member and record the release as reserved, or refuse.
+    """Charge ``cost`` to every member, in total and in ``allocation``, or refuse.
 
     The caller owns the transaction and must commit it before running the mechanism.
 
     Raises:
-        BudgetExhausted: some member would pass ``budget`` (or the cost is unlimited);
-            nothing was charged.
+        BudgetExhausted: some member would pass ``budget`` or the allocation's limit (or
+            the cost is unlimited); nothing was charged.
     """
     if cost.is_unlimited:
         raise BudgetExhausted(
@@ -121,20 +151,24 @@ def reserve(
     if lock is None:
         raise LedgerBug("the ledger's lock row is missing: run `fairfile db upgrade`")
     ids = sorted(set(members))
-    left = remaining(session, budget=budget, members=ids)
+    left = remaining(session, budget=budget, members=ids, allocation=allocation)
     if left < cost:
         raise BudgetExhausted(
-            f"this release needs {cost} but its snapshot has {left} left",
+            f"this release needs {cost} but its snapshot has {left} left in the allocation "
+            f"{allocation.name!r} (and the total)",
             requested={"rho": cost.decimal()},
             remaining={"rho": left.decimal(round_up=False)},
+            allocation=allocation.name,
         )
     units = cost.units()
     now = utcnow()
     if units:
         _charge(session, ids, units, now)
+        _charge_allocation(session, ids, allocation.name, units, now)
     lock.releases += 1
     release = Release(
         actor=actor,
+        allocation=allocation.name,
         purpose=purpose,
         kind=kind,
         query=query,
@@ -176,6 +210,44 @@ def _charge(session: Session, ids: Sequence[str], units: int, now: Any) -> None:
                 insert(PrivacyAccount),
                 [
                     {"subject_id": s, "spent_units": units, "releases": 1, "updated_at": now}
+                    for s in new
+                ],
+            )
+
+
+def _charge_allocation(
+    session: Session, ids: Sequence[str], allocation: str, units: int, now: Any
+) -> None:
+    for chunk in _batches(ids):
+        known = set(
+            session.scalars(
+                select(AllocationAccount.subject_id).where(
+                    AllocationAccount.allocation == allocation,
+                    AllocationAccount.subject_id.in_(chunk),
+                )
+            )
+        )
+        if known:
+            session.execute(
+                update(AllocationAccount)
+                .where(
+                    AllocationAccount.allocation == allocation,
+                    AllocationAccount.subject_id.in_(sorted(known)),
+                )
+                .values(spent_units=AllocationAccount.spent_units + units, updated_at=now)
+                .execution_options(synchronize_session=False)
+            )
+        new = [s for s in chunk if s not in known]
+        if new:
+            session.execute(
+                insert(AllocationAccount),
+                [
+                    {
+                        "subject_id": s,
+                        "allocation": allocation,
+                        "spent_units": units,
+                        "updated_at": now,
+                    }
                     for s in new
                 ],
             )

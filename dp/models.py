@@ -1,4 +1,4 @@
-"""The ledger's tables: per-subject spend, the ledger's lock row, releases, model versions.
+"""The ledger's tables: per-subject spend, in total and per allocation; releases; versions.
 
 Amounts are zCDP rho in integer units of 10**-12 (``dp.loss.UNITS_PER_RHO``), rounded up
 when a cost is converted: integer arithmetic is exact on every engine, and SQL can add
@@ -40,6 +40,20 @@ class PrivacyAccount(Base):
     updated_at: Mapped[dt.datetime]
 
 
+class AllocationAccount(Base):
+    """What one person has spent through one budget allocation (``dp.allocations``)."""
+
+    __tablename__ = "privacy_allocation_accounts"
+    __table_args__ = (CheckConstraint("spent_units >= 0", name="spent_non_negative"),)
+
+    subject_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("subjects.id", ondelete="CASCADE"), primary_key=True
+    )
+    allocation: Mapped[str] = mapped_column(String(48), primary_key=True)
+    spent_units: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[dt.datetime]
+
+
 class LedgerLock(Base):
     """The one row every release locks first, so releases are charged one at a time."""
 
@@ -69,6 +83,9 @@ class Release(Base):
     id: Mapped[UuidPk] = mapped_column(default=new_id)
     created_at: Mapped[CreatedAt]
     actor: Mapped[str] = mapped_column(String(64))
+    #: the allocation it spent from (``dp.allocations``); null before allocations and for
+    #: a lender's own file, which is not charged to anyone's budget
+    allocation: Mapped[str | None] = mapped_column(String(48))
     purpose: Mapped[str] = mapped_column(String(16))
     kind: Mapped[str] = mapped_column(String(32))
     query: Mapped[dict[str, Any]] = mapped_column(JSON)

@@ -49,6 +49,7 @@ from store import utcnow
 from store.vault import Vault
 
 from . import ledger
+from .allocations import Allocation
 from .answers import release
 from .loss import PrivacyLoss
 from .score_bands import SCORE, score_inputs, scores_of
@@ -84,6 +85,7 @@ def reserve_statistic(
     *,
     query: StatQuery,
     budget: PrivacyLoss,
+    allocation: Allocation,
     actor: str,
     now: dt.datetime | None = None,
 ) -> Reserved:
@@ -102,11 +104,12 @@ def reserve_statistic(
     key = ledger.fingerprint({**query.describe(), "asked_by": actor}, members)
     found = ledger.find_released(session, fingerprint=key)
     if found is not None:
-        left = ledger.remaining(session, budget=budget, members=members)
+        left = ledger.remaining(session, budget=budget, members=members, allocation=allocation)
         return Reserved(found.id, stat_plan, members, PrivacyLoss.zero(), left, found.result)
     reservation = ledger.reserve(
         session,
         budget=budget,
+        allocation=allocation,
         members=members,
         cost=stat_plan.cost,
         actor=actor,

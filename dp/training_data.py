@@ -41,6 +41,7 @@ from store import utcnow
 from store.vault import Vault
 
 from . import ledger
+from .allocations import Allocation
 from .loss import PrivacyLoss
 from .statistics import columns_of
 from .training import Columns, Outcomes, training_cost, training_noises
@@ -87,6 +88,7 @@ def reserve_training_snapshot(
     *,
     epsilon: float,
     budget: PrivacyLoss,
+    allocation: Allocation,
     actor: str,
     query: dict[str, Any],
     now: dt.datetime | None = None,
@@ -102,6 +104,7 @@ def reserve_training_snapshot(
     reservation = reserve_training(
         session,
         budget=budget,
+        allocation=allocation,
         members=members,
         cost=training_cost(epsilon),
         actor=actor,

@@ -20,6 +20,7 @@ from scoring.scorecard import Scorecard
 from scoring.shape import check
 
 from . import ledger
+from .allocations import Allocation
 from .errors import CardRefused, ModelNotFound
 from .loss import PrivacyLoss
 from .models import ModelVersion
@@ -33,6 +34,7 @@ def reserve_training(
     session: Session,
     *,
     budget: PrivacyLoss,
+    allocation: Allocation,
     members: Sequence[str],
     cost: PrivacyLoss,
     actor: str,
@@ -43,6 +45,7 @@ def reserve_training(
     return ledger.reserve(
         session,
         budget=budget,
+        allocation=allocation,
         members=members,
         cost=cost,
         actor=actor,

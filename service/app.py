@@ -111,6 +111,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_api(erasure.bp)
     app.register_api(contract.bp)
     app.register_api(stats.bp)
+    app.register_api(stats.public)
     app.register_api(models_api.bp)
     app.register_api(decisions.bp)
     app.register_api(lender.directory)

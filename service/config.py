@@ -9,6 +9,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from dp.allocations import AllocationError, Allocations
+from dp.loss import PrivacyLoss
+
 Environment = Literal["production", "development", "testing"]
 
 
@@ -39,6 +42,10 @@ class Settings(BaseModel):
     #: Each person's lifetime privacy budget in zCDP rho (an exact decimal), across every
     #: DP release they are in; ``inf`` for no limit (a sandbox only). See docs/privacy.md.
     privacy_budget_rho: str = "2"
+    #: How every person's budget is divided (``dp.allocations``, ADR 0019):
+    #: ``name=rho, ...`` over ``training``, ``lenders``, ``analysts`` and ``analyst:<id>``,
+    #: summing to at most the budget; unset: half to training, a quarter each to the rest.
+    privacy_allocations: str | None = None
     #: The delta at which budgets and costs are also reported as (epsilon, delta).
     privacy_delta: float = Field(default=1e-6, gt=0, lt=1)
     #: Requests per lender API key on lender routes, in Flask-Limiter's notation.
@@ -88,6 +95,10 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
     """
     raw = dict(config) if config is not None else settings_from_env()
     settings = Settings.model_validate(raw)
+    try:
+        privacy_allocations(settings)
+    except (AllocationError, ValueError) as error:
+        raise ConfigurationError(f"FAIRFILE_PRIVACY_ALLOCATIONS: {error}") from None
     if settings.is_production:
         missing = [
             f"FAIRFILE_{name.upper()}"
@@ -108,6 +119,18 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
                 '"import secrets; print(secrets.token_urlsafe(32))"`'
             )
     return settings
+
+
+def privacy_allocations(settings: Settings) -> Allocations:
+    """The division of every person's budget that ``settings`` configure.
+
+    Raises:
+        AllocationError: the allocations are not a valid division of the budget.
+        ValueError: the budget is not a number.
+    """
+    raw = settings.privacy_budget_rho.strip().lower()
+    total = PrivacyLoss.unlimited() if raw == "inf" else PrivacyLoss.zcdp(raw)
+    return Allocations.parse(total, settings.privacy_allocations)
 
 
 #: The shortest secret key production accepts (it signs the UI's session cookies).

@@ -29,6 +29,7 @@ from sqlalchemy import select
 
 from consent.analysts import Analyst, AnalystScope, Role, actor_of
 from dp import LossRequest, PrivacyLoss
+from dp.allocations import Allocations
 from dp.models import Release
 from dp.releases import reserve_statistic, run_statistic
 from dp.statistics import StatQuery, needs_model
@@ -36,12 +37,19 @@ from scoring.decisions import DEFAULT_CUT_OFF
 from store.db import WRITE
 
 from .auth import analyst, calling_analyst
-from .config import Settings
+from .config import Settings, privacy_allocations
 from .consent_schemas import Strict
 from .decisions import card_in_force
 from .keys import consent_keys, vault
 from .sessions import db, restart_ready_to_write, session_factory
-from .stats_schemas import Loss, ReleaseOut, ReleasesOut, StatisticOut
+from .stats_schemas import (
+    AllocationOut,
+    AllocationsOut,
+    Loss,
+    ReleaseOut,
+    ReleasesOut,
+    StatisticOut,
+)
 
 bp = APIBlueprint(
     "statistics",
@@ -52,6 +60,14 @@ bp = APIBlueprint(
 )
 
 Amount = Annotated[str, Field(max_length=32, pattern=r"^[0-9]+(\.[0-9]+)?(/[0-9]+)?$")]
+
+
+public = APIBlueprint(
+    "privacy",
+    __name__,
+    url_prefix="/v1/privacy",
+    abp_tags=[Tag(name="statistics", description="Differentially private statistics")],
+)
 
 
 class StatisticQueryIn(Strict):
@@ -79,6 +95,11 @@ class ReleasesQuery(Strict):
     """Paging of the release record."""
 
     limit: int = Field(default=20, ge=1, le=100)
+
+
+def allocations() -> Allocations:
+    """Return the configured division of every person's budget (checked at start-up)."""
+    return privacy_allocations(current_app.config["FAIRFILE_SETTINGS"])
 
 
 def budget() -> tuple[PrivacyLoss, float]:
@@ -123,6 +144,21 @@ def release_cost(query: dict[str, Any], cost: PrivacyLoss, delta: float) -> Loss
     return _loss(cost, delta, pure_epsilon=_pure_epsilon(query))
 
 
+@public.get("/allocations", responses={200: AllocationsOut})
+def list_allocations() -> Response:
+    """How every person's budget is divided, and who spends each part (public)."""
+    shares = allocations()
+    out = AllocationsOut(
+        budget=shares.total.decimal(round_up=False),
+        allocations=[
+            AllocationOut(name=a.name, who=a.who, rho=a.limit.decimal(round_up=False))
+            for a in shares.listed()
+        ],
+        unallocated=shares.unallocated().decimal(round_up=False),
+    )
+    return jsonify(out.model_dump(mode="json"))
+
+
 @bp.post("/statistics", responses={200: StatisticOut, 201: StatisticOut})
 @analyst(AnalystScope.STATISTICS_RELEASE)
 def release_statistic(body: StatisticQueryIn) -> tuple[Response, int]:
@@ -154,7 +190,13 @@ def release(body: StatisticQueryIn, *, actor: str) -> tuple[dict[str, Any], int]
     db().commit()
     with session_factory()() as charging, charging.begin():
         charging.connection(execution_options=WRITE)
-        reserved = reserve_statistic(charging, query=query, budget=limit, actor=actor)
+        reserved = reserve_statistic(
+            charging,
+            query=query,
+            budget=limit,
+            allocation=allocations().for_actor(actor),
+            actor=actor,
+        )
     session = restart_ready_to_write()
     result = run_statistic(
         session, reserved=reserved, keys=consent_keys(), vault=vault(), actor=actor
@@ -204,6 +246,7 @@ def releases_of(actor: str | None, *, limit: int) -> dict[str, Any]:
                 id=r.id,
                 created_at=r.created_at.isoformat(),
                 actor=r.actor,
+                allocation=r.allocation,
                 purpose=r.purpose,
                 kind=r.kind,
                 query=r.query,

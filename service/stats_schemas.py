@@ -61,6 +61,7 @@ class ReleaseOut(BaseModel):
     id: str
     created_at: Time
     actor: str
+    allocation: str | None = Field(description="the budget allocation it spent from")
     purpose: str
     kind: str
     query: dict[str, Any]
@@ -74,3 +75,19 @@ class ReleasesOut(BaseModel):
     """The most recent releases, newest first."""
 
     releases: list[ReleaseOut]
+
+
+class AllocationOut(BaseModel):
+    """One allocation of every person's budget: who spends it, and its most per person."""
+
+    name: str = Field(description="training, lenders, analysts or analyst:<id>")
+    who: str
+    rho: str = Field(description="the most any one person may lose through it (zCDP rho)")
+
+
+class AllocationsOut(BaseModel):
+    """How every person's lifetime budget is divided (ADR 0019)."""
+
+    budget: str = Field(description="each person's lifetime budget (zCDP rho, or inf)")
+    allocations: list[AllocationOut]
+    unallocated: str = Field(description="what no allocation may spend")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dp.allocations import Allocation
 from dp.loss import PrivacyLoss
 from dp.training import Scorecard as WoeCard
 from dp.training import Trained
@@ -59,6 +60,7 @@ def store_version(session, points: dict, *, activate: bool = True):
     reservation = reserve_training(
         session,
         budget=PrivacyLoss.unlimited(),
+        allocation=Allocation("training", PrivacyLoss.unlimited()),
         members=[],
         cost=trained.cost,
         actor="test",

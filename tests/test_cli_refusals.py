@@ -78,7 +78,10 @@ def test_every_refusal_of_a_working_app_is_one_line(seeded, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     cases = [
-        (["model", "train", "--epsilon", "1"], ("BudgetExhausted", "rho=0.34", "rho=0.1")),
+        (
+            ["model", "train", "--epsilon", "1"],
+            ("BudgetExhausted", "rho=0.34", "rho=0.05", "'training'"),
+        ),
         (["model", "train", "--epsilon", "1", "--data", str(empty)], ("not a population",)),
         (["synth", "seed", "--from", str(empty)], ("not a population", "manifest.json")),
         (["model", "activate", "99"], ("no model version 99",)),

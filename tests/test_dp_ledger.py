@@ -10,10 +10,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from dp import BudgetExhausted, PrivacyLoss, ledger
+from dp.allocations import Allocation
 from dp.models import PrivacyAccount, Release
 from store import Subject
 from store.db import WRITE
 from tests.consent_fixtures import add_person
+
+
+def whole(budget: PrivacyLoss) -> Allocation:
+    """One allocation as large as the budget: these tests are about the total."""
+    return Allocation("analysts", budget)
 
 
 def _reserve(session, members, cost, budget, query=None):
@@ -21,6 +27,7 @@ def _reserve(session, members, cost, budget, query=None):
     return ledger.reserve(
         session,
         budget=budget,
+        allocation=whole(budget),
         members=members,
         cost=cost,
         actor="test",
@@ -59,6 +66,7 @@ def test_budgets_belong_to_people_across_snapshots(session, people):
     assert refused.value.problem_extensions == {
         "requested": {"rho": "0.5"},
         "remaining": {"rho": "0.25"},
+        "allocation": "analysts",
     }
     # Person 2 alone was never charged, so a snapshot of them alone still has it all.
     assert ledger.remaining(session, budget=budget, members=people[2:]) == budget
@@ -136,6 +144,7 @@ def test_concurrent_releases_never_overspend(engine, committed_people):
                 ledger.reserve(
                     session,
                     budget=BUDGET,
+                    allocation=whole(BUDGET),
                     members=members,
                     cost=COST,
                     actor=f"thread-{n}",

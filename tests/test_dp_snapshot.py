@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from consent.models import Consent, Enrolment, Receipt
 from consent.transparency import LogEntry
 from dp import LossRequest, PrivacyLoss
+from dp.allocations import Allocation
 from dp.answers import release
 from dp.models import ModelVersion, PrivacyAccount, Release
 from dp.statistics import StatQuery, plan, tabulate
@@ -101,7 +102,12 @@ def test_a_zero_share_enrols_nobody_and_a_bad_share_is_refused(tmp_path, session
 def test_training_reads_the_snapshot_through_the_gate_and_charges_it(seeded, sessions):
     with sessions() as charging, charging.begin():
         snapshot = reserve_training_snapshot(
-            charging, epsilon=1.0, budget=PrivacyLoss.zcdp("20"), actor="test", query={}
+            charging,
+            epsilon=1.0,
+            budget=PrivacyLoss.zcdp("20"),
+            allocation=Allocation("training", PrivacyLoss.zcdp("20")),
+            actor="test",
+            query={},
         )
     assert 0 < len(snapshot.members) <= seeded.fairfile_choices.grants["training"]
     assert snapshot.reservation.cost == training_cost(1.0)

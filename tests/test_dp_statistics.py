@@ -69,7 +69,9 @@ def test_invalid_queries_are_refused(kw):
 
 @pytest.fixture
 def stats_app(tmp_path, sessions, session):
-    app = make_test_app(tmp_path, engine=sessions, privacy_budget_rho="20")
+    app = make_test_app(
+        tmp_path, engine=sessions, privacy_budget_rho="20", privacy_allocations="analysts=20"
+    )
     facts = generate(40, seed=2).features.drop("subject_id").to_dicts()
     keys = consent_keys(app)
     people = []

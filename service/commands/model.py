@@ -34,6 +34,7 @@ import polars as pl
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
+from dp.allocations import TRAINING
 from dp.errors import CardRefused, LedgerBug
 from dp.statistics import bin_labels
 from scoring.contract import FEATURE_NAMES, FEATURES
@@ -44,7 +45,7 @@ from store.db import WRITE
 
 from ..keys import consent_keys, vault
 from ..sessions import session_factory
-from ..stats import budget
+from ..stats import allocations, budget
 from .own_data import card_command, score_command, train_own_file
 
 if TYPE_CHECKING:
@@ -171,7 +172,12 @@ def _train_from_snapshot(epsilon: float, holdout_subjects: int, activate: bool) 
     with session_factory()() as session, session.begin():
         session.connection(execution_options=WRITE)
         snapshot = reserve_training_snapshot(
-            session, epsilon=epsilon, budget=limit, actor=ACTOR, query=query
+            session,
+            epsilon=epsilon,
+            budget=limit,
+            allocation=allocations().named(TRAINING),
+            actor=ACTOR,
+            query=query,
         )
     release_id = snapshot.reservation.release_id
     click.echo(
@@ -236,6 +242,7 @@ def _train_from_folder(epsilon: float, data: Path, holdout: float, activate: boo
         reservation = reserve_training(
             session,
             budget=limit,
+            allocation=allocations().named(TRAINING),
             members=[],
             cost=trained.cost,
             actor="cli",
