@@ -1,4 +1,4 @@
-"""Consent: the gate's cost per read, and the transparency log at 100,000 entries.
+"""Consent: the gate's cost per read, logging a release, the transparency log at 100,000.
 
 The gate is timed as a request would use it (its own transaction, committed), next to the
 same transaction doing only a primary-key read, on the SQLite default. The log is filled
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bench.report import Row
 from consent import gate, lifecycle, merkle, transparency
+from consent.categories import DataCategory
 from consent.lifecycle import ConsentKeys
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose, PurposeKind
 from store import Subject, make_engine, upgrade, utcnow
@@ -128,6 +129,50 @@ def _log_rows(engine, keys: ConsentKeys) -> list[Row]:
     ]
 
 
+def _release_rows(engine, keys: ConsentKeys) -> list[Row]:
+    """Log one DP release over N people: one entry and N private proofs, vs N entries."""
+    rows = []
+    for people in (1_000, 10_000):
+        reads = [
+            gate.ReleaseRead(f"bench-{n}", frozenset({DataCategory.RENT}), "consent")
+            for n in range(people)
+        ]
+        started = time.perf_counter()
+        with Session(engine) as s, s.begin():
+            gate.log_release(
+                s,
+                keys=keys,
+                actor="analyst:bench",
+                release_id=f"bench-{people}",
+                purpose=Purpose(PurposeKind.STATISTICS),
+                what="bench",
+                reads=reads,
+            )
+        hidden = time.perf_counter() - started
+        started = time.perf_counter()
+        with Session(engine) as s, s.begin():
+            for read in reads:
+                gate.log_read(
+                    s,
+                    keys=keys,
+                    actor="analyst:bench",
+                    subject_id=read.subject_id,
+                    purpose="statistics",
+                    categories=["rent"],
+                    consent_ids=[read.consent_id],
+                    what="bench",
+                )
+        per_person = time.perf_counter() - started
+        rows.append(
+            Row(
+                f"log a release over {people:,} people (ADR 0020): the log grows by 1",
+                f"{hidden:.2f} s",
+                compare=f"one entry per person, the log growing by {people:,}: {per_person:.2f} s",
+            )
+        )
+    return rows
+
+
 def run() -> list[Row]:
     folder = Path(tempfile.mkdtemp(prefix="fairfile-bench-consent-"))
     engine = make_engine(f"sqlite:///{folder / 'bench.sqlite3'}")
@@ -135,6 +180,6 @@ def run() -> list[Row]:
     keys = ConsentKeys(
         keyring=Keyring.from_directory(folder / "signing"), pseudonyms=Pseudonyms(bytes(32))
     )
-    rows = _gate_rows(engine, keys) + _log_rows(engine, keys)
+    rows = _gate_rows(engine, keys) + _release_rows(engine, keys) + _log_rows(engine, keys)
     engine.dispose()
     return rows

@@ -72,7 +72,7 @@ def erase(
     vault.shred(session, subject_id=subject_id)
     session.execute(delete(Subject).where(Subject.id == subject_id))
     destroyed["subjects"] = 1
-    kept = len(transparency.entries_about(session, pseudonym))
+    kept = len(transparency.history_of(session, pseudonym))
     entry = transparency.append(
         session,
         kind="erasure",

@@ -11,6 +11,7 @@ for callers that must decide what to read before reading it.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -18,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store import utcnow
+from store.signing import canonical_json
 
-from . import transparency
+from . import membership, transparency
 from .categories import DataCategory
 from .errors import ConsentMissing
 from .lifecycle import ConsentKeys
@@ -85,13 +87,9 @@ def authorize(
     """
     now = now or utcnow()
     wanted = frozenset(DataCategory(c) for c in categories)
-    if not wanted:
-        raise ValueError("a read touches at least one data category")
-    consent = active_consent(session, subject_id=subject_id, purpose=purpose, now=now)
-    allowed = consent.categories if consent is not None else frozenset()
-    missing = sorted(c.value for c in wanted - allowed)
-    if consent is None or missing:
-        raise ConsentMissing(subject_purpose=str(purpose), missing=missing)
+    consent_id = allowed(
+        session, subject_id=subject_id, purpose=purpose, categories=wanted, now=now
+    )
     entry_id = log_read(
         session,
         keys=keys,
@@ -99,11 +97,108 @@ def authorize(
         subject_id=subject_id,
         purpose=str(purpose),
         categories=[c.value for c in wanted],
-        consent_ids=[consent.id],
+        consent_ids=[consent_id],
         what=what,
         now=now,
     )
-    return Authorization((consent.id,), wanted, entry_id)
+    return Authorization((consent_id,), wanted, entry_id)
+
+
+def allowed(
+    session: Session,
+    *,
+    subject_id: str,
+    purpose: Purpose,
+    categories: Iterable[DataCategory],
+    now: dt.datetime | None = None,
+) -> str:
+    """Check that an active consent covers ``purpose`` and ``categories``; return its id.
+
+    This is the one consent check: ``authorize`` calls it and logs the read; a DP release
+    calls it for each member and logs them all at once with ``log_release``.
+
+    Raises:
+        ConsentMissing: no active consent covers the purpose and all the categories.
+    """
+    wanted = frozenset(DataCategory(c) for c in categories)
+    if not wanted:
+        raise ValueError("a read touches at least one data category")
+    consent = active_consent(session, subject_id=subject_id, purpose=purpose, now=now)
+    held = consent.categories if consent is not None else frozenset()
+    missing = sorted(c.value for c in wanted - held)
+    if consent is None or missing:
+        raise ConsentMissing(subject_purpose=str(purpose), missing=missing)
+    return consent.id
+
+
+@dataclass(frozen=True)
+class ReleaseRead:
+    """One member's read in a DP release: whose, which categories, under which consent."""
+
+    subject_id: str
+    categories: frozenset[DataCategory]
+    consent_id: str
+
+
+def log_release(
+    session: Session,
+    *,
+    keys: ConsentKeys,
+    actor: str,
+    release_id: str,
+    purpose: Purpose,
+    what: str,
+    reads: Sequence[ReleaseRead],
+    now: dt.datetime | None = None,
+) -> int:
+    """Write a DP release's reads to the log as one entry that hides how many they are.
+
+    The entry commits to every member's own leaf (who read what of theirs, when, under
+    which consent, as ``log_read`` writes it, plus a random nonce) in a membership tree
+    (``consent.membership``, ADR 0020); each member's leaf and proof are stored for them
+    alone and shown in their access log. Returns the entry id.
+    """
+    time = (now or utcnow()).isoformat()
+    leaves = []
+    for read in reads:
+        pseudonym = keys.pseudonyms.of(read.subject_id)
+        leaf = canonical_json(
+            {
+                "type": "fairfile/release-member/v1",
+                "release": release_id,
+                "time": time,
+                "actor": actor,
+                "subject": pseudonym,
+                "purpose": str(purpose),
+                "categories": sorted(c.value for c in read.categories),
+                "consentIds": [read.consent_id],
+                "what": what,
+                "nonce": secrets.token_hex(16),
+            }
+        )
+        leaves.append((pseudonym, leaf))
+    root, proofs = membership.commit([leaf for _, leaf in leaves])
+    entry = transparency.append(
+        session,
+        kind="release",
+        subject_ref=f"release:{release_id}",
+        leaf={
+            "type": "fairfile/release/v1",
+            "time": time,
+            "actor": actor,
+            "release": release_id,
+            "purpose": str(purpose),
+            "what": what,
+            "membersRoot": root.hex(),
+            "membersDepth": membership.DEPTH,
+        },
+    )
+    transparency.add_members(
+        session,
+        entry_id=entry.entry_id,
+        members=[(ref, leaf, proof) for (ref, leaf), proof in zip(leaves, proofs, strict=True)],
+    )
+    return entry.entry_id
 
 
 def log_read(

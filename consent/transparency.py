@@ -19,13 +19,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import BigInteger, CheckConstraint, Integer, String, Text, select, update
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store import Base, utcnow
 from store.signing import Keyring, SignatureInvalid, canonical_json
 
-from . import merkle
+from . import membership, merkle
 from .errors import ConsentError
 from .treehead import TreeHead, sign_tree_head, unix_millis, verify_tree_head
 
@@ -43,7 +53,27 @@ class LogEntry(Base):
     leaf: Mapped[str] = mapped_column(Text)
     leaf_hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (CheckConstraint("kind IN ('consent', 'access', 'erasure')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('consent', 'access', 'erasure', 'release')", name="kind"),
+    )
+
+
+class ReleaseMember(Base):
+    """One person's place in a release's membership tree (``consent.membership``).
+
+    Not part of the public log: the release's one log entry carries the tree's root, and
+    this row, served only to the person, is their leaf and their proof that they are under
+    it (ADR 0020).
+    """
+
+    __tablename__ = "release_members"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    log_entry_id: Mapped[int] = mapped_column(ForeignKey("log_entries.id"), index=True)
+    subject_ref: Mapped[str] = mapped_column(String(64), index=True)
+    leaf: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(BigInteger)
+    path: Mapped[str] = mapped_column(Text)
 
 
 class SignedTreeHead(Base):
@@ -207,7 +237,8 @@ def verify_log(session: Session, public_keys: Mapping[str, Ed25519PublicKey]) ->
     Checks: each stored leaf hash is the hash of its stored leaf; positions run 0..n-1
     without gaps; each head's signature verifies and its root equals the root recomputed
     at its size; consecutive heads are consistent (checked with a proof, as an outside
-    auditor would).
+    auditor would); every release member's stored leaf is filed under the person it names
+    and its proof leads to the root its release entry commits to.
     """
     problems: list[str] = []
     entries = session.scalars(
@@ -244,7 +275,111 @@ def verify_log(session: Session, public_keys: Mapping[str, Ed25519PublicKey]) ->
                     f"heads {previous.tree_size} and {head.tree_size} are not consistent"
                 )
         previous = head
+    problems.extend(_check_memberships(session))
     return AuditReport(len(entries), len(heads), tuple(problems))
+
+
+def _check_memberships(session: Session) -> list[str]:
+    """Each stored membership is the person's it is filed under, and under its entry's root."""
+    problems = []
+    rows = session.execute(
+        select(ReleaseMember, LogEntry.leaf).join(
+            LogEntry, ReleaseMember.log_entry_id == LogEntry.id
+        )
+    )
+    for member, release_leaf in rows:
+        root = bytes.fromhex(json.loads(release_leaf).get("membersRoot", ""))
+        try:
+            proof = membership.MemberProof.from_hex(member.position, member.path)
+        except ValueError:
+            proof = membership.MemberProof(member.position, ())
+        if json.loads(member.leaf).get("subject") != member.subject_ref:
+            problems.append(f"membership {member.id} is filed under another person")
+        if not membership.verify(member.leaf.encode(), proof, root):
+            problems.append(
+                f"membership {member.id} of log entry {member.log_entry_id} is not under its root"
+            )
+    return problems
+
+
+def add_members(
+    session: Session, *, entry_id: int, members: Sequence[tuple[str, bytes, membership.MemberProof]]
+) -> None:
+    """Store each member's leaf and proof under a release's log entry (private to them)."""
+    if members:
+        session.execute(
+            insert(ReleaseMember),
+            [
+                {
+                    "log_entry_id": entry_id,
+                    "subject_ref": ref,
+                    "leaf": leaf.decode(),
+                    "position": proof.position,
+                    "path": proof.path_hex(),
+                }
+                for ref, leaf, proof in members
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    """One thing the log holds about a person: an entry about them, or a release they are in.
+
+    For a release, ``entry`` is the person's own leaf in its membership tree and ``id``,
+    ``leaf_index`` and ``created_at`` are the release's log entry's; ``membership`` holds
+    what proves the leaf is under that entry (``consent.membership``).
+    """
+
+    id: int
+    kind: str
+    leaf_index: int | None
+    created_at: dt.datetime
+    entry: dict[str, Any]
+    membership: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The item as JSON (the export and the API)."""
+        out = {
+            "id": self.id,
+            "kind": self.kind,
+            "leaf_index": self.leaf_index,
+            "created_at": self.created_at.isoformat(),
+            "entry": self.entry,
+        }
+        if self.membership is not None:
+            out["membership"] = self.membership
+        return out
+
+
+def history_of(session: Session, subject_ref: str) -> list[HistoryItem]:
+    """Every entry about the person, and every release they are in, oldest first."""
+    items = [
+        HistoryItem(e.id, e.kind, e.leaf_index, e.created_at, json.loads(e.leaf))
+        for e in entries_about(session, subject_ref)
+    ]
+    rows = session.execute(
+        select(ReleaseMember, LogEntry)
+        .join(LogEntry, ReleaseMember.log_entry_id == LogEntry.id)
+        .where(ReleaseMember.subject_ref == subject_ref)
+    )
+    for member, entry in rows:
+        items.append(
+            HistoryItem(
+                entry.id,
+                entry.kind,
+                entry.leaf_index,
+                entry.created_at,
+                json.loads(member.leaf),
+                {
+                    "position": member.position,
+                    "path": member.path,
+                    "depth": membership.DEPTH,
+                    "release_entry": json.loads(entry.leaf),
+                },
+            )
+        )
+    return sorted(items, key=lambda item: (item.created_at, item.id))
 
 
 def entries_about(session: Session, subject_ref: str) -> Sequence[LogEntry]:

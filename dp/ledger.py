@@ -110,11 +110,11 @@ def remaining(
 
 
 def find_released(session: Session, *, fingerprint: str) -> Release | None:
-    """Return the stored release of this query over this snapshot, if one was made."""
+    """Return the latest stored release with this fingerprint, if one was made."""
     return session.scalars(
         select(Release)
         .where(Release.fingerprint == fingerprint, Release.status == "released")
-        .order_by(Release.created_at)
+        .order_by(Release.created_at.desc(), Release.id.desc())
         .limit(1)
     ).first()
 

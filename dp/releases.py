@@ -6,9 +6,11 @@ Two steps, in two transactions, so that a charge is committed before any noise i
    snapshot of subjects whose ``statistics`` consent covers the query's categories, return
    the stored release if this actor already asked this very query over this very snapshot,
    else charge every member through the ledger (or refuse).
-2. ``run_statistic`` (the caller's next transaction): read each member's facts through the
-   consent gate (one access-log entry per person per release, so everyone can see that
-   they were counted), tabulate, add OpenDP noise, store the result with the release.
+2. ``run_statistic`` (the caller's next transaction): check each member's consent at the
+   gate and read their facts, log the release once with every member's read committed in
+   a tree that hides how many they are (``gate.log_release``, ADR 0020: each member sees
+   and can prove in their own access log that they were counted), tabulate, add OpenDP
+   noise, store the result with the release.
 
 A member who withdrew between the two steps is skipped (they were charged; charging a
 superset of the people read is safe). So is, in a query grouped by ``region``, a member
@@ -87,9 +89,15 @@ def reserve_statistic(
     budget: PrivacyLoss,
     allocation: Allocation,
     actor: str,
+    fresh: bool = False,
     now: dt.datetime | None = None,
 ) -> Reserved:
     """Take the snapshot and charge it (or find the stored answer); the caller commits.
+
+    A question ``actor`` asked before is answered with its latest stored answer, at no
+    cost, whatever the snapshot is now, unless ``fresh`` asks for a new, charged release.
+    Whether the snapshot changed is never shown: a replay keyed by the snapshot would tell
+    its asker that someone joined or left (ADR 0020).
 
     Raises:
         dp.BudgetExhausted: someone in the snapshot has too little budget left.
@@ -101,8 +109,8 @@ def reserve_statistic(
     members = tuple(sorted(subject for subject, _ in snapshot))
     # A stored answer is replayed to the actor who asked for it only: another actor's same
     # question is its own release, paid for itself, and never learns that it was asked.
-    key = ledger.fingerprint({**query.describe(), "asked_by": actor}, members)
-    found = ledger.find_released(session, fingerprint=key)
+    key = ledger.fingerprint({**query.describe(), "asked_by": actor}, ())
+    found = None if fresh else ledger.find_released(session, fingerprint=key)
     if found is not None:
         left = ledger.remaining(session, budget=budget, members=members, allocation=allocation)
         return Reserved(found.id, stat_plan, members, PrivacyLoss.zero(), left, found.result)
@@ -135,24 +143,21 @@ def run_statistic(
     inputs: list[dict[str, float | None]] = []
     regions: list[float] = []
     outcomes: list[float] = []
+    reads: list[gate.ReleaseRead] = []
+    now = utcnow()
     _prefetch(session, vault, reserved.members, query)
     for subject_id in reserved.members:
         categories = query.categories()
         if query.needs_score():
-            covered = gate.covered(session, subject_id=subject_id, purpose=STATISTICS)
+            covered = gate.covered(session, subject_id=subject_id, purpose=STATISTICS, now=now)
             categories |= covered & SCORED_CATEGORIES
         try:
-            gate.authorize(
-                session,
-                keys=keys,
-                actor=actor,
-                subject_id=subject_id,
-                purpose=STATISTICS,
-                categories=categories,
-                what=f"statistic {reserved.release_id}",
+            consent_id = gate.allowed(
+                session, subject_id=subject_id, purpose=STATISTICS, categories=categories, now=now
             )
         except ConsentMissing:
             continue  # withdrew after the snapshot: charged, not read
+        reads.append(gate.ReleaseRead(subject_id, frozenset(categories), consent_id))
         held = get_facts(session, vault=vault, subject_id=subject_id)
         if held is None:
             continue
@@ -175,6 +180,17 @@ def run_statistic(
         columns[DEFAULTED] = np.asarray(outcomes, dtype=np.float64)
     if query.card is not None and query.needs_score():
         columns[SCORE] = scores_of(query.card, columns_of(inputs))
+    # Everyone read is logged in one entry that hides how many they are (ADR 0020).
+    gate.log_release(
+        session,
+        keys=keys,
+        actor=actor,
+        release_id=reserved.release_id,
+        purpose=STATISTICS,
+        what=f"statistic {reserved.release_id}",
+        reads=reads,
+        now=now,
+    )
     answer = release(reserved.plan, tabulate(query, columns))
     result = answer.as_dict()
     ledger.complete(session, release_id=reserved.release_id, result=result)

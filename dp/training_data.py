@@ -8,10 +8,11 @@ in part). Two steps, as for a statistic (``dp.releases``):
 1. ``reserve_training_snapshot`` (a writing transaction the caller commits at once): take
    the snapshot and charge the training run's exact cost (``dp.training.training_cost``)
    to every member through the ledger, or refuse.
-2. ``read_training_data`` (the caller's next transaction): for each member, one
-   ``gate.authorize`` (purpose ``training``, one access-log entry per person per run, so
-   everyone can see they were trained on), then their sealed facts and outcome, with every
-   data key unwrapped in bulk first (``Vault.preload``).
+2. ``read_training_data`` (the caller's next transaction): for each member, the consent
+   check (``gate.allowed``, purpose ``training``), then their sealed facts and outcome,
+   with every data key unwrapped in bulk first (``Vault.preload``); then one log entry for
+   the run, committing to every member's read in a tree that hides how many they are
+   (``gate.log_release``, ADR 0020), so everyone can see and prove they were trained on.
 
 A member who withdrew between the two steps is skipped (charged, not read); a member with
 no observed outcome cannot be a training example and is skipped too (read is logged,
@@ -127,6 +128,8 @@ def read_training_data(
     facts: list[dict[str, Any]] = []
     labels: list[bool] = []
     withdrawn = no_outcome = 0
+    reads: list[gate.ReleaseRead] = []
+    now = utcnow()
     for start in range(0, len(members), BATCH):
         chunk = list(members[start : start + BATCH])
         vault.preload(session, chunk)
@@ -135,18 +138,17 @@ def read_training_data(
         session.scalars(select(SubjectOutcome).where(SubjectOutcome.subject_id.in_(chunk))).all()
         for subject_id in chunk:
             try:
-                gate.authorize(
+                consent_id = gate.allowed(
                     session,
-                    keys=keys,
-                    actor=actor,
                     subject_id=subject_id,
                     purpose=TRAINING,
                     categories=MODEL_CATEGORIES,
-                    what=f"training {release_id}",
+                    now=now,
                 )
             except ConsentMissing:
                 withdrawn += 1
                 continue
+            reads.append(gate.ReleaseRead(subject_id, MODEL_CATEGORIES, consent_id))
             held = get_facts(session, vault=vault, subject_id=subject_id)
             outcome = get_outcome(session, vault=vault, subject_id=subject_id)
             if held is None or outcome is None:
@@ -154,6 +156,17 @@ def read_training_data(
                 continue
             facts.append(held)
             labels.append(outcome)
+    # Everyone read is logged in one entry that hides how many they are (ADR 0020).
+    gate.log_release(
+        session,
+        keys=keys,
+        actor=actor,
+        release_id=release_id,
+        purpose=TRAINING,
+        what=f"training {release_id}",
+        reads=reads,
+        now=now,
+    )
     return TrainingData(
         columns=columns_of(facts),
         outcomes=np.asarray(labels, dtype=np.bool_),

@@ -240,7 +240,16 @@ class AccessLogEntryOut(BaseModel):
     kind: str
     leaf_index: int | None = Field(description="null until the entry is sequenced")
     created_at: Time
-    entry: dict[str, Any] = Field(description="the logged entry, as hashed into the log")
+    entry: dict[str, Any] = Field(
+        description="the logged entry, as hashed into the log; for a release, this person's "
+        "own leaf of its membership tree"
+    )
+    membership: dict[str, Any] | None = Field(
+        default=None,
+        description="for a release (a statistic or a training run that read this person): "
+        "the leaf's position and path (hex hashes, leaf side first) up to the release entry's "
+        "membersRoot, and that entry; see docs/receipts-and-log.md",
+    )
 
 
 class AccessLogOut(BaseModel):

@@ -268,19 +268,8 @@ def read_receipt(path: ReceiptPath) -> Response:
 def access_log(path: SubjectPath) -> Response:
     """Every transparency-log entry about the person: consent changes and reads of their data."""
     pseudonym = consent_keys().pseudonyms.of(path.subject_id)
-    entries = transparency.entries_about(db(), pseudonym)
-    out = AccessLogOut(
-        entries=[
-            AccessLogEntryOut(
-                id=e.id,
-                kind=e.kind,
-                leaf_index=e.leaf_index,
-                created_at=e.created_at.isoformat(),
-                entry=json.loads(e.leaf),
-            )
-            for e in entries
-        ]
-    )
+    items = transparency.history_of(db(), pseudonym)
+    out = AccessLogOut(entries=[AccessLogEntryOut.model_validate(i.as_dict()) for i in items])
     return jsonify(out.model_dump(mode="json"))
 
 

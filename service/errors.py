@@ -202,7 +202,8 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         "The privacy budget does not allow this release",
         409,
         "The release would take someone in its snapshot past their privacy budget (every "
-        "person's budget is spent across every release they are in). `requested` and "
+        "person's budget is spent across every release they are in), or past the part of it "
+        "that `allocation` names, the one the caller spends from. `requested` and "
         "`remaining` give zCDP rho, exact. Nothing was charged and nothing was released; a "
         "cheaper query (a smaller epsilon or rho) may still fit. See docs/privacy.md.",
     ),

@@ -218,16 +218,7 @@ def _receipts(ctx: ExportContext) -> list[dict[str, Any]]:
 
 def _access_log(ctx: ExportContext) -> list[dict[str, Any]]:
     pseudonym = ctx.keys.pseudonyms.of(ctx.subject_id)
-    return [
-        {
-            "id": e.id,
-            "kind": e.kind,
-            "leaf_index": e.leaf_index,
-            "created_at": e.created_at.isoformat(),
-            "entry": json.loads(e.leaf),
-        }
-        for e in transparency.entries_about(ctx.session, pseudonym)
-    ]
+    return [item.as_dict() for item in transparency.history_of(ctx.session, pseudonym)]
 
 
 def _protected_attribute(ctx: ExportContext) -> dict[str, Any] | None:

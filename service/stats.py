@@ -24,7 +24,7 @@ from typing import Annotated, Any, Literal
 from flask import Response, current_app, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import Field, StrictInt
+from pydantic import Field, StrictBool, StrictInt
 from sqlalchemy import select
 
 from consent.analysts import Analyst, AnalystScope, Role, actor_of
@@ -89,6 +89,11 @@ class StatisticQueryIn(Strict):
     )
     epsilon: Amount | None = Field(default=None, description="Pure DP (discrete Laplace).")
     rho: Amount | None = Field(default=None, description="zCDP (discrete Gaussian).")
+    fresh: StrictBool = Field(
+        default=False,
+        description="false: if you asked this very question before, your latest answer to "
+        "it again, at no cost; true: a new release, charged, over the people in it now.",
+    )
 
 
 class ReleasesQuery(Strict):
@@ -196,6 +201,7 @@ def release(body: StatisticQueryIn, *, actor: str) -> tuple[dict[str, Any], int]
             budget=limit,
             allocation=allocations().for_actor(actor),
             actor=actor,
+            fresh=body.fresh,
         )
     session = restart_ready_to_write()
     result = run_statistic(

@@ -149,7 +149,7 @@ def my_data() -> str:
     """Export links, who read what and when under which consent, and deletion."""
     pseudonym = consent_keys().pseudonyms.of(me())
     entries = [
-        {"row": e, "leaf": json.loads(e.leaf)} for e in transparency.entries_about(db(), pseudonym)
+        {"row": item, "leaf": item.entry} for item in transparency.history_of(db(), pseudonym)
     ]
     return render_template("ui/my_data.html", entries=list(reversed(entries)))
 
