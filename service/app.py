@@ -38,6 +38,7 @@ from . import (
     ui_rights,
 )
 from .config import Settings, load_settings
+from .consent_schemas import IdConverter
 from .openapi import FairfileOpenAPI
 from .version import __version__
 
@@ -71,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         doc_prefix="/docs",
         doc_url="/openapi.json",
     )
+    app.url_map.converters["id"] = IdConverter  # before any page's rule is added
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)
     logs.configure_logging(settings.log_level)

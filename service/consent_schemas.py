@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from werkzeug.routing import BaseConverter
 
 from consent import DataCategory
 
@@ -19,6 +20,16 @@ class Strict(BaseModel):
 #: Every id in a path: a UUID's alphabet, at most 36 characters.
 ID_PATTERN = r"^[0-9a-f-]{1,36}$"
 SubjectId = Annotated[str, Field(min_length=1, max_length=36, pattern=ID_PATTERN)]
+
+
+class IdConverter(BaseConverter):
+    """``<id:name>`` in a page's URL: the same alphabet, so an odd id is a 404 before any query.
+
+    The JSON API validates its path ids with pydantic (``SubjectId``); the web UI's pages
+    use this converter, so a NUL byte or a 37-character id never reaches the database.
+    """
+
+    regex = r"[0-9a-f-]{1,36}"
 
 
 class SubjectPath(Strict):

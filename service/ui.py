@@ -295,7 +295,7 @@ def grant() -> BaseResponse:
     return redirect(url_for("ui.consents"))
 
 
-@bp.post("/consents/<consent_id>/renew")
+@bp.post("/consents/<id:consent_id>/renew")
 def renew(consent_id: str) -> BaseResponse:
     """Open a new year for an active or expired consent, under the current notice."""
 
@@ -316,7 +316,7 @@ def renew(consent_id: str) -> BaseResponse:
     return redirect(url_for("ui.consents"))
 
 
-@bp.post("/consents/<consent_id>/withdraw")
+@bp.post("/consents/<id:consent_id>/withdraw")
 def withdraw(consent_id: str) -> BaseResponse:
     """Withdraw with one button: it takes effect before this page answers."""
     withdrawn = attempt(
@@ -330,7 +330,7 @@ def withdraw(consent_id: str) -> BaseResponse:
     return redirect(url_for("ui.consents"))
 
 
-@bp.get("/consents/receipts/<receipt_id>.json")
+@bp.get("/consents/receipts/<id:receipt_id>.json")
 def receipt(receipt_id: str) -> BaseResponse:
     """Download one signed receipt exactly as issued."""
     row = lifecycle.receipt_of(db(), me(), receipt_id)

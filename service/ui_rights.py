@@ -107,7 +107,7 @@ def ask() -> BaseResponse:
     return redirect(url_for("ui_rights.score"))
 
 
-@bp.post("/score/<decision_id>/review")
+@bp.post("/score/<id:decision_id>/review")
 def review(decision_id: str) -> BaseResponse:
     """Ask a person to review a decision, with my statement."""
     statement = request.form.get("statement", "").strip()[:2_000]

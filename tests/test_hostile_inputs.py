@@ -138,3 +138,22 @@ def test_a_person_cannot_get_a_signed_explanation_naming_a_lender(app, client, s
     assert asked.status_code == 201, asked.get_json()
     mine = client.get(f"{url}/{asked.get_json()['id']}", headers=headers).get_json()
     assert mine["explanation"]["document"]["lender"] == "lender-a"
+
+
+def test_a_nul_byte_or_odd_id_on_a_page_is_a_404_before_any_query(app, client, session):
+    from tests.test_ui import csrf, sign_in
+
+    subject = add_person(session)
+    session.commit()
+    sign_in(app, client, subject)
+    for bad in ("%00", "ab%00cd", "x" * 37, "ABC"):
+        token = csrf(client, "/consents")
+        for method, path in (
+            ("post", f"/consents/{bad}/renew"),
+            ("post", f"/consents/{bad}/withdraw"),
+            ("get", f"/consents/receipts/{bad}.json"),
+            ("post", f"/score/{bad}/review"),
+        ):
+            data = {"csrf_token": token, "statement": "look again"} if method == "post" else None
+            answer = getattr(client, method)(path, data=data)
+            assert answer.status_code == 404, (path, answer.status_code)
