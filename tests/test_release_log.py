@@ -139,6 +139,13 @@ def test_each_member_proves_they_were_read_and_nobody_else_is_shown_it(release_a
         f"/v1/subjects/{counted[0]}/export", headers=signed_in_headers(release_app, counted[0])
     ).json
     assert "membership" in json.dumps(export)  # the export carries the proof too
+    from tests.test_ui import sign_in
+
+    browser = release_app.test_client()
+    sign_in(release_app, browser, counted[0])
+    page = browser.get("/my-data").get_data(as_text=True)
+    assert f"statistic {answer['release_id']}" in page  # and the history page shows it
+    assert "analyst:lab" in page
 
 
 def test_a_moved_or_rewritten_membership_is_caught_by_the_audit(release_app, session):
