@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from scoring.errors import NoActiveModel
 from scoring.scorecard import Scorecard
 from scoring.shape import check
 
@@ -105,6 +106,18 @@ def active_version(session: Session) -> ModelVersion | None:
     return session.scalars(
         select(ModelVersion).where(ModelVersion.active, ModelVersion.source == CONTRACT)
     ).first()
+
+
+def active_card(session: Session) -> tuple[Scorecard, dict[str, Any]]:
+    """Return the active scorecard and its model card.
+
+    Raises:
+        scoring.errors.NoActiveModel: no model is active (an operator trains one first).
+    """
+    model = active_version(session)
+    if model is None:
+        raise NoActiveModel("no scoring model is active yet; an operator trains one first")
+    return Scorecard.from_model(version=model.version, points=model.points), model.card
 
 
 def activate(session: Session, *, version: int) -> ModelVersion:

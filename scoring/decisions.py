@@ -41,7 +41,6 @@ TABLE: Final = "decisions"
 DEFAULT_CUT_OFF: Final = 550
 #: No refer band unless one is asked for.
 DEFAULT_REFER_BAND: Final = 0
-OUTCOMES: Final = ("approve", "refer", "decline", "insufficient_data")
 
 
 class DecisionError(Exception):

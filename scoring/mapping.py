@@ -43,7 +43,7 @@ import hashlib
 import json
 import math
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from itertools import pairwise
@@ -435,8 +435,3 @@ def _feature(name: str, kind: str, spec: Mapping[str, Any], description: str) ->
         monotone=not reason.strip(),
         not_monotone_because=reason.strip(),
     )
-
-
-def feature_names(features: Sequence[MappedFeature]) -> list[str]:
-    """The features' names, in declared order."""
-    return [f.name for f in features]

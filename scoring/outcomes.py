@@ -19,13 +19,11 @@ erasing a person's key turns their rows into noise.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store import Base, CreatedAt
-from store.vault import Vault, put_sealed
+from store.vault import Vault
 
 OUTCOMES_TABLE = "subject_outcomes"
 REGIONS_TABLE = "subject_regions"
@@ -89,24 +87,6 @@ def seal_region(session: Session, *, vault: Vault, subject_id: str, region: str)
     )
 
 
-def put_outcome(
-    session: Session, *, vault: Vault, subject_id: str, defaulted: bool
-) -> SubjectOutcome:
-    """Store (or replace) a subject's observed outcome, sealed."""
-    sealed = seal_outcome(session, vault=vault, subject_id=subject_id, defaulted=defaulted)
-    return put_sealed(
-        session, SubjectOutcome, subject_id=subject_id, column="sealed_defaulted", sealed=sealed
-    )
-
-
-def put_region(session: Session, *, vault: Vault, subject_id: str, region: str) -> SubjectRegion:
-    """Store (or replace) a subject's region, sealed."""
-    sealed = seal_region(session, vault=vault, subject_id=subject_id, region=region)
-    return put_sealed(
-        session, SubjectRegion, subject_id=subject_id, column="sealed_region", sealed=sealed
-    )
-
-
 def get_outcome(session: Session, *, vault: Vault, subject_id: str) -> bool | None:
     """Return whether the subject defaulted within 12 months, or None if not observed.
 
@@ -143,9 +123,3 @@ def get_region(session: Session, *, vault: Vault, subject_id: str) -> str | None
         column="sealed_region",
         sealed=row.sealed_region,
     ).decode()
-
-
-def outcome_recorded_at(session: Session, subject_id: str) -> dt.datetime | None:
-    """Return when the subject's outcome was last recorded."""
-    row = session.get(SubjectOutcome, subject_id)
-    return row.recorded_at if row is not None else None

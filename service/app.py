@@ -38,9 +38,10 @@ from . import (
     ui_rights,
 )
 from .config import Settings, load_settings
-from .consent_schemas import IdConverter
 from .openapi import FairfileOpenAPI
 from .version import __version__
+from .web import pages
+from .web.types import IdConverter
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -99,7 +100,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     errors.init_app(app)
     headers.init_app(app)
-    ui.csrf.init_app(app)
+    pages.csrf.init_app(app)
     app.register_blueprint(ui.bp)
     app.register_blueprint(ui_rights.bp)
     app.register_blueprint(ui_connect.bp)

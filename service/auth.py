@@ -24,8 +24,8 @@ from consent.lenders import LenderKey, Scope, authenticate_key, require_scope
 from consent.purposes import Purpose, PurposeKind
 from store.db import WRITE
 
-from .consent_schemas import ID_PATTERN
 from .sessions import db
+from .web.types import ID_PATTERN
 
 V = TypeVar("V", bound=Callable[..., Any])
 

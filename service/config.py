@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field
 
 from dp.allocations import AllocationError, Allocations
@@ -128,9 +129,30 @@ def privacy_allocations(settings: Settings) -> Allocations:
         AllocationError: the allocations are not a valid division of the budget.
         ValueError: the budget is not a number.
     """
+    return Allocations.parse(privacy_budget(settings), settings.privacy_allocations)
+
+
+def privacy_budget(settings: Settings) -> PrivacyLoss:
+    """Each person's lifetime budget that ``settings`` configure (``inf``: unlimited)."""
     raw = settings.privacy_budget_rho.strip().lower()
-    total = PrivacyLoss.unlimited() if raw == "inf" else PrivacyLoss.zcdp(raw)
-    return Allocations.parse(total, settings.privacy_allocations)
+    return PrivacyLoss.unlimited() if raw == "inf" else PrivacyLoss.zcdp(raw)
+
+
+def current() -> Settings:
+    """The settings of the app handling this request or command."""
+    settings: Settings = current_app.config["FAIRFILE_SETTINGS"]
+    return settings
+
+
+def budget() -> tuple[PrivacyLoss, float]:
+    """Return the running app's per-person budget and its reporting delta."""
+    settings = current()
+    return privacy_budget(settings), settings.privacy_delta
+
+
+def allocations() -> Allocations:
+    """Return the running app's division of every person's budget (checked at start-up)."""
+    return privacy_allocations(current())
 
 
 #: The shortest secret key production accepts (it signs the UI's session cookies).

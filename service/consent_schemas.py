@@ -5,37 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
-from werkzeug.routing import BaseConverter
+from pydantic import BaseModel, Field, StrictInt
 
 from consent import DataCategory
 
-
-class Strict(BaseModel):
-    """A request model that refuses unknown fields (no mass assignment)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-
-#: Every id in a path: a UUID's alphabet, at most 36 characters.
-ID_PATTERN = r"^[0-9a-f-]{1,36}$"
-SubjectId = Annotated[str, Field(min_length=1, max_length=36, pattern=ID_PATTERN)]
-
-
-class IdConverter(BaseConverter):
-    """``<id:name>`` in a page's URL: the same alphabet, so an odd id is a 404 before any query.
-
-    The JSON API validates its path ids with pydantic (``SubjectId``); the web UI's pages
-    use this converter, so a NUL byte or a 37-character id never reaches the database.
-    """
-
-    regex = r"[0-9a-f-]{1,36}"
-
-
-class SubjectPath(Strict):
-    """The person in the path."""
-
-    subject_id: SubjectId
+from .web.types import Strict, SubjectId, Time
 
 
 class ConsentPath(Strict):
@@ -174,9 +148,6 @@ class TreeSizePath(Strict):
 
 
 #: An ISO 8601 time, exactly as the server wrote it.
-Time = Annotated[str, Field(description="an ISO 8601 time")]
-
-
 class NoticeOut(BaseModel):
     """One notice: its version, title and text."""
 

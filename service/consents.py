@@ -40,13 +40,13 @@ from .consent_schemas import (
     ReceiptsOut,
     RenewIn,
     SignInLinkIn,
-    SubjectPath,
     TokenIn,
     TokenOut,
     WithdrawQuery,
 )
 from .keys import consent_keys
 from .sessions import db
+from .web.types import SubjectPath
 
 bp = APIBlueprint(
     "consents",

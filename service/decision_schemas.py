@@ -6,9 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .consent_schemas import Time
 from .lender_schemas import Outcome
 from .log_schemas import SignedEnvelope
+from .web.types import Time
 
 
 class ReviewResolutionOut(BaseModel):

@@ -26,7 +26,7 @@ from flask_openapi3.models.tag import Tag
 from pydantic import Field, StrictInt
 
 from consent import gate
-from dp.versions import active_version
+from dp.versions import active_card
 from scoring.contract import CONTRACT
 from scoring.decisions import (
     Decision,
@@ -36,12 +36,9 @@ from scoring.decisions import (
     decisions_of,
     open_decision,
 )
-from scoring.errors import NoActiveModel
 from scoring.reviews import effective_decision, open_review, review_out, reviews_of
-from scoring.scorecard import Scorecard
 
 from .auth import gated, self_service
-from .consent_schemas import Strict, SubjectId, SubjectPath
 from .decision_schemas import (
     DecisionShownOut,
     DecisionsOut,
@@ -52,6 +49,7 @@ from .decision_schemas import (
 from .keys import consent_keys, vault
 from .openapi import HTML_PAGE
 from .sessions import SplitWrites, db, split_writes
+from .web.types import Strict, SubjectId, SubjectPath
 
 bp = APIBlueprint(
     "decisions",
@@ -80,14 +78,6 @@ class ReviewIn(Strict):
     """Ask a person to review a decision, and say why."""
 
     statement: str = Field(min_length=1, max_length=2_000, description="your point of view")
-
-
-def card_in_force() -> tuple[Scorecard, dict[str, Any]]:
-    """Return the active scorecard and its model card (503 ``no-active-model`` if none)."""
-    model = active_version(db())
-    if model is None:
-        raise NoActiveModel("no scoring model is active yet; an operator trains one first")
-    return Scorecard.from_model(version=model.version, points=model.points), model.card
 
 
 def decision_shown(row: Decision, fresh: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -143,7 +133,7 @@ def log_access(subject_id: str, what: str) -> None:
 @split_writes
 def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
     """Score me now and decide against the cut-off, with the signed explanation."""
-    card, model_card = card_in_force()
+    card, model_card = active_card(db())
     policy = Policy(
         cut_off=body.cut_off if body.cut_off is not None else Policy().cut_off,
         refer_band=body.refer_band,

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from consent.erasure import erase
 
 from .auth import self_service
-from .consent_schemas import SubjectPath, Time
 from .keys import consent_keys, vault
 from .sessions import db, session_factory
+from .web.types import SubjectPath, Time
 
 bp = APIBlueprint(
     "erasure",

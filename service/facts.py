@@ -22,9 +22,9 @@ from scoring.disputes import disputed_features
 from scoring.models import SubjectFacts, get_facts
 
 from .auth import gated
-from .consent_schemas import Strict, SubjectId
 from .keys import consent_keys, vault
 from .sessions import db
+from .web.types import Strict, SubjectId
 
 bp = APIBlueprint(
     "facts",

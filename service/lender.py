@@ -32,13 +32,13 @@ from consent import gate
 from consent.lenders import Scope
 from consent.models import Lender
 from consent.purposes import Purpose, PurposeKind
+from dp.versions import active_card
 from scoring.decisions import Decision, Policy, open_decision
 from scoring.lending import decision_for, decisions_for, request_decision, shared_part
 from scoring.reviews import effective_decision, open_review
 
 from .auth import calling_lender, lender
-from .consent_schemas import Strict, SubjectId, SubjectPath
-from .decisions import DecisionPath, ReviewIn, card_in_force
+from .decisions import DecisionPath, ReviewIn
 from .keys import consent_keys, vault
 from .lender_schemas import (
     LenderDecisionIn,
@@ -51,6 +51,7 @@ from .lender_schemas import (
 from .sessions import SplitWrites, db, split_writes
 from .stats import ReleasesQuery, StatisticQueryIn, release, releases_of
 from .stats_schemas import ReleasesOut, StatisticOut
+from .web.types import Strict, SubjectId, SubjectPath
 
 bp = APIBlueprint(
     "lender",
@@ -148,7 +149,7 @@ def ask(
     path: SubjectPath, header: IdempotencyHeader, body: LenderDecisionIn
 ) -> tuple[Response, int]:
     """Ask for a decision about a person who shares with you (201; a retry answers 200)."""
-    card, model_card = card_in_force()
+    card, model_card = active_card(db())
     policy = Policy(
         cut_off=body.cut_off if body.cut_off is not None else Policy().cut_off,
         refer_band=body.refer_band,

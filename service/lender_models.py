@@ -42,11 +42,11 @@ from scoring.scorecard import Scorecard
 from store import utcnow
 
 from .auth import calling_lender, lender
-from .consent_schemas import Strict
+from .config import budget
 from .keys import consent_keys
 from .log_schemas import SignedEnvelope
 from .sessions import db
-from .stats import budget
+from .web.types import Strict
 
 bp = APIBlueprint(
     "lender_models",

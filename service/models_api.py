@@ -23,8 +23,8 @@ from dp.errors import ModelNotFound
 from dp.models import ModelVersion
 
 from .auth import analyst
-from .consent_schemas import Strict
 from .sessions import db
+from .web.types import Strict
 
 bp = APIBlueprint(
     "models",

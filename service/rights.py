@@ -29,12 +29,13 @@ from store import utcnow
 from store.db import WRITE
 
 from .auth import self_service
-from .consent_schemas import AccessLogEntryOut, ConsentOut, EventOut, Strict, SubjectPath, Time
+from .consent_schemas import AccessLogEntryOut, ConsentOut, EventOut
 from .decision_schemas import ReviewOut
 from .export import FORMAT, SECTIONS, DisputeOut, build_export, dispute_out
 from .keys import consent_keys, vault
 from .openapi import HTML_PAGE
 from .sessions import db
+from .web.types import Strict, SubjectPath, Time
 
 #: The most characters a dispute statement may have.
 STATEMENT_MAX: Final = 2_000

@@ -11,7 +11,7 @@ charge is committed in its own transaction before any noise is drawn (never refu
 then the facts are read through the consent gate in the request's transaction.
 
 A query by ``score_band`` or an ``approval_rate`` is scored with the model in force
-(``card_in_force``): with none active it answers ``503 no-active-model`` before anything
+(``dp.versions.active_card``): with none active it answers ``503 no-active-model`` before anything
 is charged or read.
 """
 
@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
-from flask import Response, current_app, jsonify
+from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import Field, StrictBool, StrictInt
@@ -29,17 +29,15 @@ from sqlalchemy import select
 
 from consent.analysts import Analyst, AnalystScope, Role, actor_of
 from dp import LossRequest, PrivacyLoss
-from dp.allocations import Allocations
 from dp.models import Release
 from dp.releases import reserve_statistic, run_statistic
 from dp.statistics import StatQuery, needs_model
+from dp.versions import active_card
 from scoring.decisions import DEFAULT_CUT_OFF
 from store.db import WRITE
 
 from .auth import analyst, calling_analyst
-from .config import Settings, privacy_allocations
-from .consent_schemas import Strict
-from .decisions import card_in_force
+from .config import allocations, budget
 from .keys import consent_keys, vault
 from .sessions import db, restart_ready_to_write, session_factory
 from .stats_schemas import (
@@ -50,6 +48,7 @@ from .stats_schemas import (
     ReleasesOut,
     StatisticOut,
 )
+from .web.types import Strict
 
 bp = APIBlueprint(
     "statistics",
@@ -100,19 +99,6 @@ class ReleasesQuery(Strict):
     """Paging of the release record."""
 
     limit: int = Field(default=20, ge=1, le=100)
-
-
-def allocations() -> Allocations:
-    """Return the configured division of every person's budget (checked at start-up)."""
-    return privacy_allocations(current_app.config["FAIRFILE_SETTINGS"])
-
-
-def budget() -> tuple[PrivacyLoss, float]:
-    """Return the configured per-person budget and the reporting delta."""
-    settings: Settings = current_app.config["FAIRFILE_SETTINGS"]
-    raw = settings.privacy_budget_rho.strip().lower()
-    limit = PrivacyLoss.unlimited() if raw == "inf" else PrivacyLoss.zcdp(raw)
-    return limit, settings.privacy_delta
 
 
 def _loss(
@@ -178,7 +164,7 @@ def release(body: StatisticQueryIn, *, actor: str) -> tuple[dict[str, Any], int]
     Raises:
         scoring.errors.NoActiveModel: the query scores and no model is active.
     """
-    card = card_in_force()[0] if needs_model(body.statistic, body.group_by) else None
+    card = active_card(db())[0] if needs_model(body.statistic, body.group_by) else None
     query = StatQuery(
         statistic=body.statistic,
         request=LossRequest.parse(epsilon=body.epsilon, rho=body.rho),

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .consent_schemas import Time
+from .web.types import Time
 
 
 class Loss(BaseModel):

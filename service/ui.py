@@ -3,7 +3,7 @@
 Pages name nobody in their URLs: they act for the person signed in with the session cookie.
 Every form posts with a CSRF token (Flask-WTF), and every page carries a strict CSP with no
 inline script or style. ``service/ui_rights.py`` holds the score and data pages; both
-blueprints go through ``guard`` below. See docs/ui.md.
+blueprints go through ``service.web.pages.guard``. See docs/ui.md.
 """
 
 from __future__ import annotations
@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import secrets
-from collections.abc import Callable
-from typing import Any, Final
 
 from flask import (
     Blueprint,
@@ -26,7 +24,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -39,85 +36,13 @@ from scoring.models import SubjectFacts
 from store import Subject, utcnow
 from store.signing import SignatureInvalid
 
-from .auth import signed_in_subject
 from .consents import deliver_link
-from .headers import PAGE_CSP
 from .keys import consent_keys
 from .sessions import db
+from .web.pages import CATEGORY_LABELS, attempt, guard, me
 
 bp = Blueprint("ui", __name__)
-csrf = CSRFProtect()
-
-#: Every UI page's policy: only the app's own files, no inline script or style, no framing.
-#: Pages open to somebody not signed in.
-PUBLIC_ENDPOINTS: Final = frozenset(
-    {"ui.sign_in", "ui.request_link", "ui.redeem", "ui.demo_sign_in"}
-)
-CATEGORY_LABELS: Final = {
-    DataCategory.RENT: "Rent payments",
-    DataCategory.UTILITIES: "Utility bills",
-    DataCategory.TELECOM: "Phone and internet bills",
-    DataCategory.BANK_CASHFLOW: "Bank account cash flow",
-    DataCategory.INCOME: "Income",
-    DataCategory.BUREAU: "Credit bureau file",
-}
-
-
-def guard(blueprint: Blueprint) -> None:
-    """Give ``blueprint`` the UI's CSRF check, sign-in requirement and security headers."""
-    blueprint.before_request(_check_request)
-    blueprint.after_request(_secure_headers)
-    blueprint.context_processor(_layout)
-    blueprint.register_error_handler(CSRFError, _form_expired)
-
-
-def _form_expired(_error: CSRFError) -> tuple[str, int]:
-    # A person in a browser gets a page that says what happened, not problem+json.
-    return render_template("ui/form_expired.html"), 400
-
-
-def _layout() -> dict[str, Any]:
-    return {"signed_in": signed_in_subject() is not None}
-
-
-def _check_request() -> BaseResponse | None:
-    if request.method == "POST":
-        csrf.protect()
-    if request.endpoint not in PUBLIC_ENDPOINTS and signed_in_subject() is None:
-        return redirect(url_for("ui.sign_in"))
-    return None
-
-
-def _secure_headers(response: Response) -> Response:
-    # The app sets these on every answer too (``service.headers``); a UI page states them
-    # itself so that they hold whatever else the app does.
-    response.headers["Content-Security-Policy"] = PAGE_CSP
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers.setdefault("Cache-Control", "no-store")
-    return response
-
-
 guard(bp)
-
-
-def me() -> str:
-    """Return the signed-in person's subject id (the guard made sure there is one)."""
-    subject_id = signed_in_subject()
-    if subject_id is None:
-        raise RuntimeError("bug: a UI page ran without a signed-in person")
-    return subject_id
-
-
-def attempt(action: Callable[[], Any], errors: tuple[type[Exception], ...]) -> bool:
-    """Run a domain action; on an expected refusal, flash its message and return False."""
-    try:
-        action()
-    except errors as refusal:
-        db().rollback()
-        flash(str(refusal), "error")
-        return False
-    return True
 
 
 def _sign_in_as(subject_id: str) -> BaseResponse:

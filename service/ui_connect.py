@@ -26,7 +26,7 @@ from synthetic.bank import bank_statement
 
 from .keys import consent_keys, vault
 from .sessions import db
-from .ui import CATEGORY_LABELS, guard, me
+from .web.pages import CATEGORY_LABELS, guard, me
 
 bp = Blueprint("ui_connect", __name__)
 guard(bp)

@@ -26,19 +26,20 @@ from consent import transparency
 from consent.erasure import erase
 from consent.errors import ConsentError
 from dp.errors import PrivacyError
+from dp.versions import active_card
 from scoring.contract import CONTRACT
 from scoring.decisions import Policy, decide, decision_of, decisions_of
 from scoring.disputes import DisputeError, disputes_of, open_dispute
 from scoring.errors import ContractViolation, NoActiveModel
 from scoring.reviews import ReviewError, open_review
 
-from .decisions import card_in_force, decision_shown, log_access
+from .decisions import decision_shown, log_access
 from .erasure import KEPT_WHY, checkpoint
 from .export import SECTIONS, dispute_out
 from .keys import consent_keys, vault
 from .rights import exported
 from .sessions import db, restart_ready_to_write, session_factory
-from .ui import attempt, guard, me
+from .web.pages import attempt, guard, me
 
 bp = Blueprint("ui_rights", __name__)
 guard(bp)
@@ -91,7 +92,7 @@ def ask() -> BaseResponse:
     """Score me now (the same code as ``POST /v1/subjects/<id>/decisions``)."""
 
     def act() -> None:
-        card, model_card = card_in_force()
+        card, model_card = active_card(db())
         decide(
             db(),
             vault=vault(),

@@ -19,9 +19,8 @@ from dp.ledger import max_spent, max_spent_in
 from dp.models import AllocationAccount, Release
 from dp.versions import reserve_training
 from scoring.models import put_facts
-from service.config import ConfigurationError, load_settings
+from service.config import ConfigurationError, allocations, load_settings
 from service.keys import consent_keys, vault
-from service.stats import allocations
 from synthetic import generate
 from tests.analyst_fixtures import analyst_headers
 from tests.conftest import make_test_app
