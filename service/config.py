@@ -33,6 +33,12 @@ class Settings(BaseModel):
     secret_key: str | None = None
     master_key: str | None = None
     master_keys_retired: str | None = None
+    #: Where the key-encryption keys live (files, outside the database and its backups);
+    #: unset: ``<instance>/keks``. See docs/data-at-rest.md.
+    kek_directory: Path | None = None
+    #: Days a superseded key-encryption key is kept before ``fairfile keys rotate``
+    #: destroys it. Database backups older than this must expire: they open nobody's data.
+    kek_retention_days: int = Field(default=30, ge=0, le=3650)
     pseudonym_key: str | None = None
     signing_key: str | None = None
     signing_retired_keys: str | None = None

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
-from pathlib import Path
 from typing import Any
 
-from flask import Response, current_app, jsonify, url_for
+from flask import Response, jsonify, url_for
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
@@ -45,6 +43,7 @@ from .consent_schemas import (
     WithdrawQuery,
 )
 from .keys import consent_keys
+from .outbox import deliver_link
 from .sessions import db
 from .web.types import SubjectPath
 
@@ -61,7 +60,6 @@ public = APIBlueprint(
     url_prefix="/v1",
     abp_tags=[Tag(name="sign-in", description="Sandbox sign-in for people")],
 )
-log = logging.getLogger(__name__)
 
 
 def _consent(consent: Consent) -> ConsentOut:
@@ -271,21 +269,3 @@ def access_log(path: SubjectPath) -> Response:
     items = transparency.history_of(db(), pseudonym)
     out = AccessLogOut(entries=[AccessLogEntryOut.model_validate(i.as_dict()) for i in items])
     return jsonify(out.model_dump(mode="json"))
-
-
-def deliver_link(subject_id: str, secret: str) -> None:
-    """Deliver a sign-in link: a file in the local outbox, and (outside production) the log."""
-    outbox = Path(current_app.instance_path) / "outbox"
-    outbox.mkdir(parents=True, exist_ok=True)
-    stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-    link = url_for("signin.exchange_link", _external=True)
-    message = (
-        f"To: sandbox person {subject_id}\n"
-        "Subject: your Fairfile sign-in link\n\n"
-        f'POST {link} with {{"link_secret": "{secret}"}} within 15 minutes.\n'
-        f"Web: {url_for('ops.front_page', _external=True)}sign-in?secret={secret}\n"
-    )
-    path = outbox / f"{stamp}-sign-in.txt"
-    path.write_text(message)
-    if not current_app.config["FAIRFILE_SETTINGS"].is_production:
-        log.warning("sandbox sign-in link written to %s (link secret %s)", path.name, secret)

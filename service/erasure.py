@@ -6,11 +6,12 @@ from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, Field
-from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from consent.erasure import erase
+from store.vault import reclaim_erased
 
+from . import outbox
 from .auth import self_service
 from .keys import consent_keys, vault
 from .sessions import db, session_factory
@@ -78,17 +79,28 @@ def erase_me(path: SubjectPath) -> Response:
         ],
         future_use="You are in no later training run, statistic, score or lender share.",
     )
-    response = jsonify(out.model_dump(mode="json"))
+    return after_erasure(jsonify(out.model_dump(mode="json")), path.subject_id)
+
+
+def after_erasure(response: Response, subject_id: str) -> Response:
+    """Remove the person's outbox letters, and reclaim the key row once the answer is sent.
+
+    The answer is sent after the request's transaction commits, so ``reclaim`` runs on a
+    committed erasure (VACUUM cannot see rows a transaction still holds).
+    """
+    outbox.clear(subject_id)
     factory = session_factory()
-    response.call_on_close(lambda: checkpoint(factory))
+    response.call_on_close(lambda: reclaim(factory))
     return response
 
 
-def checkpoint(factory: sessionmaker[Session]) -> None:
-    """After an erasure on SQLite, fold the write-ahead log into the database file."""
-    # On SQLite, fold the write-ahead log into the file now (deleted pages are zeroed by
-    # secure_delete), so the erased values do not linger in the WAL. Best effort: a
-    # reader holding an old snapshot delays it to the next checkpoint.
-    with factory() as session:
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+def reclaim(factory: sessionmaker[Session]) -> None:
+    """After an erasure: SQLite folds its WAL into the file, PostgreSQL vacuums the key row.
+
+    Best effort: on SQLite a reader holding an old snapshot delays the checkpoint to the
+    next one; on PostgreSQL an open transaction older than the erasure keeps the dead row
+    until a later VACUUM (autovacuum, or the next erasure).
+    """
+    bind = factory.kw.get("bind")
+    if bind is not None:
+        reclaim_erased(bind)

@@ -3,10 +3,12 @@
 - the signing keyring (receipts, tree heads, explanations);
 - the pseudonym key (who a log entry or receipt is about, without naming them): its own
   key, so rotating the master key never changes anybody's pseudonym;
-- the vault of master keys that wrap every person's data key.
+- the vault: the key-encryption keys (files in ``kek_directory``) that wrap every person's
+  data key, themselves wrapped under the master key.
 
-Production takes all of them from the environment; development generates them once into
-the instance folder.
+Production takes the master, signing and pseudonym keys from the environment; development
+generates them once into the instance folder. Key-encryption keys are always files, made
+and destroyed by ``fairfile keys rotate``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from consent.lifecycle import ConsentKeys
+from store.keks import KekError, KekFolder, MasterKeys
 from store.keys import (
     MasterKeyFolder,
     Pseudonyms,
@@ -26,7 +29,7 @@ from store.keys import (
 from store.signing import Keyring
 from store.vault import Vault
 
-from .config import Settings
+from .config import ConfigurationError, Settings
 
 _EXTENSION = "fairfile.keys"
 _VAULT = "fairfile.vault"
@@ -45,14 +48,30 @@ def init_app(app: Flask, settings: Settings, instance: Path) -> None:
     app.extensions[_EXTENSION] = ConsentKeys(
         keyring=keyring, pseudonyms=Pseudonyms(derive_key(pseudonym_key, "pseudonyms/v1"))
     )
+    folder = kek_folder(settings, instance)
+    try:
+        app.extensions[_VAULT] = Vault(folder.load)
+    except KekError as error:
+        raise ConfigurationError(f"FAIRFILE_KEK_DIRECTORY: {error}") from None
+    except OSError as error:
+        raise ConfigurationError(
+            f"FAIRFILE_KEK_DIRECTORY: {folder.directory} cannot be used ({error.strerror})"
+        ) from None
+
+
+def kek_folder(settings: Settings, instance: Path) -> KekFolder:
+    """The key-encryption keys of this installation, under its master keys."""
+    masters: MasterKeys = MasterKeyFolder(instance).load
     if settings.master_key:
         active = decode_master_key(settings.master_key)
         retired = [
             decode_master_key(k) for k in (settings.master_keys_retired or "").split(",") if k
         ]
-        app.extensions[_VAULT] = Vault(lambda: (active, retired))
-    else:
-        app.extensions[_VAULT] = Vault(MasterKeyFolder(instance).load)
+
+        def masters() -> tuple[bytes, list[bytes]]:
+            return active, retired
+
+    return KekFolder(settings.kek_directory or instance / "keks", masters)
 
 
 def vault(app: Flask | None = None) -> Vault:

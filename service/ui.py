@@ -36,8 +36,8 @@ from scoring.models import SubjectFacts
 from store import Subject, utcnow
 from store.signing import SignatureInvalid
 
-from .consents import deliver_link
 from .keys import consent_keys
+from .outbox import deliver_link
 from .sessions import db
 from .web.pages import CATEGORY_LABELS, attempt, guard, me
 

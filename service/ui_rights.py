@@ -34,11 +34,11 @@ from scoring.errors import ContractViolation, NoActiveModel
 from scoring.reviews import ReviewError, open_review
 
 from .decisions import decision_shown, log_access
-from .erasure import KEPT_WHY, checkpoint
+from .erasure import KEPT_WHY, after_erasure
 from .export import SECTIONS, dispute_out
 from .keys import consent_keys, vault
 from .rights import exported
-from .sessions import db, restart_ready_to_write, session_factory
+from .sessions import db, restart_ready_to_write
 from .web.pages import attempt, guard, me
 
 bp = Blueprint("ui_rights", __name__)
@@ -186,11 +186,9 @@ def erase_me() -> Response:
     if request.form.get("confirm") != "yes":
         flash("Tick the box to confirm; nothing was erased.", "error")
         return Response(status=303, headers={"Location": url_for("ui_rights.confirm_erase")})
-    statement = erase(db(), keys=consent_keys(), vault=vault(), subject_id=me())
+    subject_id = me()
+    statement = erase(db(), keys=consent_keys(), vault=vault(), subject_id=subject_id)
     session.clear()
     g.subject_id = None
     page = render_template("ui/erased.html", statement=statement, kept_why=KEPT_WHY)
-    response = Response(page, mimetype="text/html")
-    factory = session_factory()
-    response.call_on_close(lambda: checkpoint(factory))
-    return response
+    return after_erasure(Response(page, mimetype="text/html"), subject_id)

@@ -2,7 +2,8 @@
 
 What lives here: the SQLAlchemy declarative ``Base`` and its shared column shapes, engine
 and session factories for SQLite (the embedded default) and PostgreSQL, and the Alembic
-migrations that create the schema. Later, the per-subject key material lives here too.
+migrations that create the schema; the per-subject key material: sealing and data keys
+(``vault``), key-encryption keys (``keks``) and master key files (``keys``).
 
 What it may import: the standard library, SQLAlchemy, Alembic and ``cryptography``. Never
 Flask, never ``service`` and never another Fairfile domain package: everything else

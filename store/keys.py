@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import logging
 import os
 import secrets
@@ -97,6 +98,15 @@ class Pseudonyms:
         mac = hmac.HMAC(self._key, hashes.SHA256())
         mac.update(subject_id.encode())
         return mac.finalize().hex()
+
+
+def master_kid(master: bytes) -> str:
+    """Return the public id of a master key (a hash prefix; reveals nothing of the key).
+
+    >>> len(master_kid(bytes(32)))
+    16
+    """
+    return hashlib.sha256(b"fairfile/master-kid|" + master).hexdigest()[:16]
 
 
 def new_master_key() -> bytes:

@@ -95,3 +95,36 @@ def test_every_refusal_of_a_working_app_is_one_line(seeded, tmp_path):
     ]
     for args, words in cases:
         _refused(runner.invoke(main, args, obj=script), *words)
+
+
+def test_key_refusals_are_one_line(tmp_path, sessions):
+    import base64
+    import json
+
+    from service.keys import vault
+
+    environment_master = base64.urlsafe_b64encode(bytes(range(32))).decode()
+    app = make_test_app(tmp_path, engine=sessions, master_key=environment_master)
+    script = ScriptInfo(create_app=lambda: app)
+    _refused(
+        CliRunner().invoke(main, ["keys", "rotate", "--master"], obj=script),
+        "the master key comes from the environment",
+        "FAIRFILE_MASTER_KEYS_RETIRED",
+    )
+
+    path = next((tmp_path / "instance" / "keks").glob("*.kek"))
+    raw = json.loads(path.read_text())
+    path.write_text(json.dumps(raw | {"created_at": "2099-01-01T00:00:00+00:00"}))
+    _refused(CliRunner().invoke(main, ["keys", "rotate"], obj=script), "tampered")
+    _refused(CliRunner().invoke(main, ["keys", "status"], obj=script), "tampered")
+    assert vault(app).active_kid == raw["kid"]  # the running app keeps what it read
+
+    starting = ScriptInfo(
+        create_app=lambda: make_test_app(tmp_path, engine=sessions, master_key=environment_master)
+    )
+    _refused(
+        CliRunner().invoke(main, ["keys", "status"], obj=starting),
+        "ConfigurationError",
+        "FAIRFILE_KEK_DIRECTORY",
+        "tampered",
+    )

@@ -68,11 +68,12 @@ def test_a_malformed_feature_declaration_is_refused():
 
 
 def test_stored_facts_hold_exactly_the_contract_inputs(session, keys, tmp_path):
+    from store.keks import KekFolder
     from store.keys import MasterKeyFolder
     from store.vault import Vault
     from tests.consent_fixtures import add_person
 
-    vault = Vault(MasterKeyFolder(tmp_path).load)
+    vault = Vault(KekFolder(tmp_path / "keks", MasterKeyFolder(tmp_path).load).load)
     subject_id = add_person(session)
     facts = generate(50, seed=3).features.drop("subject_id").to_dicts()[0]
     put_facts(session, vault=vault, subject_id=subject_id, facts=facts)

@@ -149,3 +149,48 @@ def _receipts(session, subject_id):
     from consent.lifecycle import receipts_of
 
     return receipts_of(session, subject_id)
+
+
+def test_the_outbox_names_nobody_and_erasure_empties_their_letters(live):
+    app, _engine, (person, other) = live
+    client = app.test_client()
+    for who in (person, other, person):
+        assert client.post("/v1/sign-in-links", json={"subject_id": who}).status_code == 202
+    outbox = Path(app.instance_path) / "outbox"
+    letters = sorted(outbox.iterdir())
+    assert len(letters) == 3
+    for letter in letters:
+        for who in (person, other):
+            assert who not in letter.name
+            assert who not in letter.read_text()
+            assert who.replace("-", "") not in letter.read_text()
+    with app.app_context():
+        from service.outbox import letters_for, link_secret_for
+
+        assert len(letters_for(person)) == 2
+        assert link_secret_for(person) is not None  # the sandbox's demo still finds its link
+
+    response = client.delete(f"/v1/subjects/{person}", headers=signed_in_headers(app, person))
+    assert response.status_code == 200
+    response.close()
+    (left,) = outbox.iterdir()
+    with app.app_context():
+        assert letters_for(other) == [left]
+
+
+def test_erasing_from_the_web_ui_empties_the_outbox_too(live):
+    from tests.test_ui import post, sign_in
+
+    app, _engine, (person, other) = live
+    client = app.test_client()
+    for who in (person, other):
+        client.post("/v1/sign-in-links", json={"subject_id": who})
+    sign_in(app, client, person)
+    answer = post(client, "/my-data/erase", {"confirm": "yes"}, page="/my-data/erase")
+    assert answer.status_code == 200
+    answer.close()
+    with app.app_context():
+        from service.outbox import letters_for
+
+        assert letters_for(person) == []
+        assert len(letters_for(other)) == 1

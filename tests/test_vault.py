@@ -1,4 +1,4 @@
-"""Per-subject sealing: round trips, tamper and move detection, shredding, rotation."""
+"""Per-subject sealing: round trips, tamper and move detection, shredding, KEK rotation."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import pytest
 from sqlalchemy import update
 
 from scoring.outcomes import SubjectRegion
+from store.keks import KekFolder, WrappingKeys
 from store.keys import MasterKeyFolder, new_master_key
-from store.vault import DataKey, KeyShredded, SealError, Vault, master_kid, put_sealed
+from store.vault import DataKey, KeyShredded, SealError, Vault, put_sealed
 from tests.consent_fixtures import add_person
 
 SECRET = b'{"savings_balance": 1234.5}'
@@ -15,7 +16,7 @@ SECRET = b'{"savings_balance": 1234.5}'
 
 @pytest.fixture
 def folder(tmp_path):
-    return MasterKeyFolder(tmp_path)
+    return KekFolder(tmp_path / "keks", MasterKeyFolder(tmp_path).load)
 
 
 @pytest.fixture
@@ -90,11 +91,11 @@ def test_rotation_rewraps_every_key_and_old_values_still_open(session, folder, p
     sealed = {s: _seal(session, vault, s) for s in [person, *others]}
     old_kid = vault.active_kid
     stale = Vault(folder.load)  # a second process, started before the rotation
-    assert folder.rotate(master_kid)[0] == old_kid
+    new = folder.create()
     vault.reload()
-    assert vault.active_kid != old_kid
+    assert vault.active_kid == new.kid != old_kid
     assert vault.rewrap(session) == 4
-    assert vault.keys_per_master(session) == {vault.active_kid: 4}
+    assert vault.keys_per_kek(session) == {new.kid: 4}
     with sessions() as fresh:
         for subject_id, value in sealed.items():
             assert _open(fresh, vault, subject_id, value) == SECRET
@@ -111,7 +112,7 @@ def test_without_the_retired_key_a_rewrapped_database_is_unreadable(
     vault = Vault(folder.load)
     sealed = _seal(session, vault, person)
     session.flush()
-    forgetful = Vault(lambda: (new_master_key(), []))
+    forgetful = Vault(lambda: WrappingKeys(active="other", keys={"other": new_master_key()}))
     with sessions() as fresh, pytest.raises(SealError, match="not configured"):
         _open(fresh, forgetful, person, sealed)
 
@@ -164,9 +165,14 @@ def test_keys_rotate_command_rewraps_while_values_stay_readable(app):
     result = runner.invoke(keys, ["rotate"])
     assert result.exit_code == 0, result.output
     assert "re-wrapped 3 data keys" in result.output
+    assert f"kept {old} until" in result.output  # inside the 30-day retention
+    new = app_vault(app).active_kid
     status = runner.invoke(keys, ["status"]).output
-    assert old not in status
-    assert "3 data keys (active)" in status
+    assert f"{new}: created" in status
+    assert "active: 3 data keys" in status
+    assert f"{old}: created" in status
+    assert "destroyed from" in status
+    assert ": 0 data keys" in status
     with session_factory(app)() as s:
         assert get_facts(s, vault=app_vault(app), subject_id=people[0]) == facts[0]
 
@@ -194,3 +200,28 @@ def test_put_sealed_inserts_once_then_replaces_with_a_new_time(session, vault, p
     assert row.sealed_region == second
     assert row.recorded_at >= stamped
     assert session.query(SubjectRegion).filter_by(subject_id=person).count() == 1
+
+
+def test_keys_rotate_master_in_development_rewraps_the_key_files(app, tmp_path):
+    from scoring.models import get_facts, put_facts
+    from service.commands.keys import keys
+    from service.keys import vault as app_vault
+    from service.sessions import session_factory
+    from synthetic import generate
+
+    facts = generate(20, seed=6).features.drop("subject_id").to_dicts()[0]
+    with session_factory(app)() as s, s.begin():
+        who = add_person(s)
+        put_facts(s, vault=app_vault(app), subject_id=who, facts=facts)
+    result = app.test_cli_runner().invoke(keys, ["rotate", "--master"])
+    assert result.exit_code == 0, result.output
+    assert "new master key" in result.output
+    assert "re-wrapped 1 key files under the active master key" in result.output
+    instance = tmp_path / "instance"
+    for retired in (instance / "master_keys_retired").glob("*.key"):
+        retired.unlink()  # the old master key is no longer needed by any file
+    fresh = Vault(
+        KekFolder(instance / "keks", MasterKeyFolder(instance).load).load  # a new process
+    )
+    with session_factory(app)() as s:
+        assert get_facts(s, vault=fresh, subject_id=who) == facts

@@ -15,7 +15,6 @@ statistics until the privacy budget refuses. The demo spends sandbox privacy bud
 from __future__ import annotations
 
 import json
-import re
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -31,6 +30,7 @@ from scoring.models import put_facts
 from store import Subject
 
 from ..keys import vault
+from ..outbox import link_secret_for
 from ..sessions import session_factory
 
 #: A thin file: cash-flow, income, rent and bills, no credit bureau record.
@@ -119,16 +119,13 @@ def _operator_setup() -> tuple[str, str, str]:
 
 
 def _link_secret(subject_id: str) -> str:
-    outbox = Path(current_app.instance_path) / "outbox"
-    for letter in sorted(outbox.glob("*-sign-in.txt"), reverse=True):
-        text = letter.read_text()
-        if subject_id in text:
-            found = re.search(r'"link_secret": "([^"]+)"', text)
-            if found:
-                return found.group(1)
-    raise click.ClickException(
-        f"no sign-in link for {subject_id} in {outbox}: is the server using this instance?"
-    )
+    secret = link_secret_for(subject_id)
+    if secret is None:
+        raise click.ClickException(
+            f"no sign-in link for {subject_id} in {Path(current_app.instance_path) / 'outbox'}: "
+            "is the server using this instance?"
+        )
+    return secret
 
 
 @click.command("demo")
