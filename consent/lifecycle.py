@@ -141,7 +141,7 @@ def renew(
 ) -> Change:
     """Open a new period for an active or expired consent, optionally with new categories."""
     now = now or utcnow()
-    consent = _own_consent(session, subject_id, consent_id)
+    consent = _own_consent(session, subject_id=subject_id, consent_id=consent_id)
     purpose = Purpose.parse(consent.purpose)
     lender_name = _lender_name(session, purpose)
     _check_notice(purpose, notice_version)
@@ -171,7 +171,7 @@ def withdraw(
 ) -> Change:
     """Withdraw an active consent at once: every later read for its purpose is refused."""
     now = now or utcnow()
-    consent = _own_consent(session, subject_id, consent_id)
+    consent = _own_consent(session, subject_id=subject_id, consent_id=consent_id)
     state = consent.state(now)
     if state != "active":
         raise ConsentConflict(f"the consent is already {state}", consent_id=consent.id)
@@ -188,9 +188,9 @@ def consents_of(session: Session, subject_id: str) -> Sequence[Consent]:
     ).all()
 
 
-def consent_of(session: Session, subject_id: str, consent_id: str) -> Consent:
+def consent_of(session: Session, *, subject_id: str, consent_id: str) -> Consent:
     """Return one of the person's consents (someone else's is not found)."""
-    return _own_consent(session, subject_id, consent_id)
+    return _own_consent(session, subject_id=subject_id, consent_id=consent_id)
 
 
 def history_of(session: Session, consent: Consent) -> Sequence[ConsentEvent]:
@@ -211,7 +211,7 @@ def receipts_of(session: Session, subject_id: str) -> Sequence[Receipt]:
     ).all()
 
 
-def receipt_of(session: Session, subject_id: str, receipt_id: str) -> Receipt:
+def receipt_of(session: Session, *, subject_id: str, receipt_id: str) -> Receipt:
     """Return one of the person's receipts (someone else's is not found)."""
     receipt = session.get(Receipt, receipt_id)
     if receipt is None or receipt.subject_id != subject_id:
@@ -287,7 +287,7 @@ def _record(
     return Change(consent, event, envelope, entry.entry_id)
 
 
-def _own_consent(session: Session, subject_id: str, consent_id: str) -> Consent:
+def _own_consent(session: Session, *, subject_id: str, consent_id: str) -> Consent:
     consent = session.get(Consent, consent_id)
     if consent is None or consent.subject_id != subject_id:
         raise ConsentNotFound("no such consent")

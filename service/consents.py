@@ -189,7 +189,7 @@ def grant(path: SubjectPath, body: GrantIn) -> tuple[Response, int]:
 @self_service
 def read_consent(path: ConsentPath) -> Response:
     """One consent with its full history of events and receipts."""
-    consent = lifecycle.consent_of(db(), path.subject_id, path.consent_id)
+    consent = lifecycle.consent_of(db(), subject_id=path.subject_id, consent_id=path.consent_id)
     events = lifecycle.history_of(db(), consent)
     out = ConsentHistoryOut(consent=_consent(consent), history=[_event(e) for e in events])
     return jsonify(out.model_dump(mode="json"))
@@ -250,7 +250,7 @@ def list_receipts(path: SubjectPath) -> Response:
 @self_service
 def read_receipt(path: ReceiptPath) -> Response:
     """One signed receipt, exactly as issued, with its log entry id for inclusion proofs."""
-    receipt = lifecycle.receipt_of(db(), path.subject_id, path.receipt_id)
+    receipt = lifecycle.receipt_of(db(), subject_id=path.subject_id, receipt_id=path.receipt_id)
     out = ReceiptOut(
         receipt=json.loads(receipt.envelope),
         log_entry_id=receipt.log_entry_id,

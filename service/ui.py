@@ -225,7 +225,7 @@ def renew(consent_id: str) -> BaseResponse:
     """Open a new year for an active or expired consent, under the current notice."""
 
     def act() -> None:
-        consent = lifecycle.consent_of(db(), me(), consent_id)
+        consent = lifecycle.consent_of(db(), subject_id=me(), consent_id=consent_id)
         lifecycle.renew(
             db(),
             keys=consent_keys(),
@@ -258,7 +258,7 @@ def withdraw(consent_id: str) -> BaseResponse:
 @bp.get("/consents/receipts/<id:receipt_id>.json")
 def receipt(receipt_id: str) -> BaseResponse:
     """Download one signed receipt exactly as issued."""
-    row = lifecycle.receipt_of(db(), me(), receipt_id)
+    row = lifecycle.receipt_of(db(), subject_id=me(), receipt_id=receipt_id)
     response = Response(row.envelope, mimetype="application/json")
     day = row.issued_at.strftime("%Y-%m-%d")
     response.headers["Content-Disposition"] = f"attachment; filename=receipt-{day}.json"

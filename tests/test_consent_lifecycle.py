@@ -237,7 +237,7 @@ def test_someone_elses_consent_is_not_found(session, keys, person):
             session, keys=keys, subject_id=person, consent_id=change.consent.id, channel="api"
         )
     with pytest.raises(ConsentNotFound):
-        lifecycle.receipt_of(session, person, change.event.receipt_id)
+        lifecycle.receipt_of(session, subject_id=person, receipt_id=change.event.receipt_id)
 
 
 def test_every_change_gives_a_verifiable_receipt_in_the_log(session, keys, person):
