@@ -17,8 +17,8 @@ from consent.models import Enrolment
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose, PurposeKind
 from scoring.models import SubjectFacts
 from service import create_app
-from service.keys import consent_keys
-from service.sessions import session_factory
+from service.web.keys import consent_keys
+from service.web.sessions import session_factory
 
 ALL = ["rent", "utilities", "telecom", "bank_cashflow", "income", "bureau"]
 

@@ -13,41 +13,34 @@ from sqlalchemy import Engine
 from store import head_revision, make_engine
 from store.keys import load_or_create_dev_key
 
-from . import (
-    auth,
+from .api import (
     consents,
     contract,
     decisions,
     erasure,
-    errors,
     facts,
-    headers,
     health,
-    keys,
     lender,
     lender_models,
-    limits,
-    logs,
     models_api,
     rights,
-    sessions,
     stats,
     transparency,
-    ui,
-    ui_connect,
-    ui_rights,
 )
-from .config import Settings, load_settings
-from .openapi import FairfileOpenAPI
+from .ui import connect as ui_connect
+from .ui import consents as ui
+from .ui import rights as ui_rights
 from .version import __version__
-from .web import pages
+from .web import auth, errors, headers, keys, limits, logs, pages, sessions
+from .web.config import Settings, load_settings
+from .web.openapi import FairfileOpenAPI
 from .web.types import IdConverter
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Fairfile web application.
 
-    ``config`` is a mapping of settings (see ``service.config.Settings``); without it the
+    ``config`` is a mapping of settings (see ``service.web.config.Settings``); without it the
     settings come from ``FAIRFILE_*`` environment variables. Tests may also pass
     ``engine`` (an SQLAlchemy engine or session factory) to bind a prepared database.
     """
@@ -57,6 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     app = FairfileOpenAPI(
         __name__,
+        template_folder="ui/templates",
+        static_folder="ui/static",
         info=Info(title="Fairfile sandbox API", version=__version__),
         instance_path=str(settings.instance_path.resolve()) if settings.instance_path else None,
         validation_error_status=422,

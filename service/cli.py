@@ -32,9 +32,9 @@ from .commands.model import model
 from .commands.receipts import receipts
 from .commands.reviews import reviews
 from .commands.synth import synth
-from .config import ConfigurationError
-from .errors import DOMAIN_PROBLEMS
-from .sessions import session_factory
+from .web.config import ConfigurationError
+from .web.errors import DOMAIN_PROBLEMS
+from .web.sessions import session_factory
 
 
 def _app() -> Flask:
@@ -153,6 +153,6 @@ def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     from store.migrate import autogenerate
 
-    from .schema import metadata
+    from .web.tables import metadata
 
     autogenerate(session_factory().kw["bind"], metadata(), message)

@@ -3,7 +3,7 @@
 A request gunicorn itself refuses, before the app sees it (a request line over 8,190
 bytes, headers over their limits, a line that is not HTTP), is answered as the app answers
 everything: an RFC 9457 problem document, not gunicorn's HTML page (``ProblemWorker``).
-The app refuses URLs over ``service.errors.MAX_URL_BYTES`` itself, well inside that.
+The app refuses URLs over ``service.web.errors.MAX_URL_BYTES`` itself, well inside that.
 """
 
 from __future__ import annotations
@@ -151,6 +151,6 @@ def serve(app: Flask, *, host: str, port: int, workers: int, threads: int) -> No
 
 
 def _dispose(app: Flask) -> None:
-    from .sessions import session_factory
+    from .web.sessions import session_factory
 
     session_factory(app).kw["bind"].dispose(close=False)

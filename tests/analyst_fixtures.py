@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from consent.analysts import AnalystScope, ensure_analyst, issue_analyst_key
-from service.sessions import session_factory
+from service.web.sessions import session_factory
 
 
 def analyst_headers(

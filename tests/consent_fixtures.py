@@ -42,7 +42,7 @@ def grant(session, keys, subject_id, purpose="scoring", categories=("rent", "inc
 
 
 def signed_in_headers(app, subject_id: str) -> dict[str, str]:
-    from service.sessions import session_factory
+    from service.web.sessions import session_factory
 
     with session_factory(app)() as s, s.begin():
         token = signin.issue_token(s, subject_id=subject_id)

@@ -7,8 +7,8 @@ from consent.models import Lender
 from scoring.contract import CONTRACT
 from scoring.disputes import open_dispute
 from scoring.models import put_facts
-from service.keys import consent_keys, vault
-from service.sessions import session_factory
+from service.web.keys import consent_keys, vault
+from service.web.sessions import session_factory
 from synthetic.models import AuditProtectedAttribute, seal_group
 from tests.consent_fixtures import add_lender, add_person, grant, signed_in_headers
 

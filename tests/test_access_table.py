@@ -24,8 +24,8 @@ from consent import lifecycle, signin
 from consent.analysts import AnalystScope
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, PurposeKind
 from scoring.models import put_facts
-from service.keys import consent_keys, vault
-from service.sessions import session_factory
+from service.web.keys import consent_keys, vault
+from service.web.sessions import session_factory
 from synthetic.credit_file import AUDIT_ONLY, MAPPING, generate_credit_file
 from tests.analyst_fixtures import analyst_headers
 from tests.consent_fixtures import add_person, grant
@@ -331,10 +331,10 @@ def ask(app: Flask, world: World, route: str, caller: Caller) -> Cell:
 
 
 def test_every_route_has_a_row_and_every_cell_is_what_the_app_answers(app, connection, monkeypatch):
-    # Closing an erasure's answer reclaims the key row (SQLite's WAL checkpoint, a VACUUM on
-    # PostgreSQL), which cannot run inside this test's transaction; tests/test_erasure.py
-    # and tests/test_erasure_backups.py run it on a live database.
-    monkeypatch.setattr("service.erasure.reclaim", lambda _factory: None)
+    # Closing an erasure's answer runs SQLite's WAL checkpoint, which cannot run inside
+    # this test's transaction; tests/test_erasure.py runs it on a live database.
+    # Both erasure routes (API and page) reclaim through ``service.api.erased.reclaim``.
+    monkeypatch.setattr("service.api.erased.reclaim", lambda _factory: None)
     table = access_table()
     routes = routes_of(app)
     unlisted, unknown = sorted(routes - table.keys()), sorted(table.keys() - routes)

@@ -19,8 +19,8 @@ from dp.ledger import max_spent, max_spent_in
 from dp.models import AllocationAccount, Release
 from dp.versions import reserve_training
 from scoring.models import put_facts
-from service.config import ConfigurationError, allocations, load_settings
-from service.keys import consent_keys, vault
+from service.web.config import ConfigurationError, allocations, load_settings
+from service.web.keys import consent_keys, vault
 from synthetic import generate
 from tests.analyst_fixtures import analyst_headers
 from tests.conftest import make_test_app

@@ -18,7 +18,7 @@ from consent.transparency import LogEntry, ReleaseMember
 from dp.models import Release
 from scoring.models import put_facts
 from service.cli import main
-from service.keys import consent_keys, vault
+from service.web.keys import consent_keys, vault
 from synthetic import generate
 from tests.analyst_fixtures import analyst_headers
 from tests.conftest import make_test_app

@@ -27,7 +27,7 @@ from schemathesis import GenerationMode
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from service import openapi
+from service.web import openapi
 from tests.conftest import make_test_app
 from tests.consent_fixtures import signed_in_headers
 from tests.lender_fixtures import make_world

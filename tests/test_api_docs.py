@@ -6,7 +6,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from service.errors import CATALOGUE
+from service.web.errors import CATALOGUE
 from tests.conftest import make_test_app
 
 API_MD = Path(__file__).resolve().parents[1] / "docs" / "api.md"

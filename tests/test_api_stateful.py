@@ -1,4 +1,4 @@
-"""Schemathesis's stateful run, in process: it follows the document's links (``service/links.py``).
+"""Schemathesis's stateful run, in process: it follows the links (``service/web/links.py``).
 
 Scenarios start where Schemathesis finds an entry (the notices, then a grant or an enrolment
 quoting them) and follow links with the real ids of the answers: ask for a decision, read it,
@@ -47,8 +47,8 @@ from schemathesis.generation.stateful.state_machine import StepInput, normalize_
 from schemathesis.specs.openapi.checks import positive_data_acceptance, use_after_free
 from schemathesis.specs.openapi.stateful import is_root_allowed, transition
 
-from service.keys import consent_keys
-from service.links import (
+from service.web.keys import consent_keys
+from service.web.links import (
     CONSENT,
     CONSENTS,
     LENDER_DECISIONS,
@@ -58,7 +58,7 @@ from service.links import (
     UnknownOperation,
     add_links,
 )
-from service.sessions import session_factory
+from service.web.sessions import session_factory
 from tests.conftest import make_test_app
 from tests.consent_fixtures import grant, signed_in_headers
 from tests.lender_fixtures import SHARED, make_world

@@ -57,7 +57,7 @@ def test_an_unreachable_database_is_one_line(tmp_path):
 
 @pytest.fixture
 def seeded(tmp_path, sessions, session):
-    from service.keys import consent_keys, vault
+    from service.web.keys import consent_keys, vault
 
     app = make_test_app(tmp_path, engine=sessions, privacy_budget_rho="0.1")
     population = generate(60, seed=4)
@@ -101,7 +101,7 @@ def test_key_refusals_are_one_line(tmp_path, sessions):
     import base64
     import json
 
-    from service.keys import vault
+    from service.web.keys import vault
 
     environment_master = base64.urlsafe_b64encode(bytes(range(32))).decode()
     app = make_test_app(tmp_path, engine=sessions, master_key=environment_master)

@@ -7,7 +7,7 @@ import base64
 import pytest
 
 from service import create_app
-from service.config import ConfigurationError, load_settings, settings_from_env
+from service.web.config import ConfigurationError, load_settings, settings_from_env
 
 STRONG = "x7Qp2_Lk9vT3mW8zR1nB5cY4hJ6dF0sA"  # 32 characters, not a real key
 

@@ -9,7 +9,7 @@ import pytest
 from consent import merkle
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, PurposeKind
 from consent.receipts import receipt_leaf_hash, verify_receipt
-from service.sessions import session_factory
+from service.web.sessions import session_factory
 from store.signing import public_keys_from_jwks
 from tests.consent_fixtures import add_lender, add_person, signed_in_headers
 

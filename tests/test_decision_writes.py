@@ -21,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import scoring.decisions
-import service.decisions
+import service.api.decisions
 from consent.transparency import LogEntry
 from scoring.decisions import Decision
 from scoring.models import put_facts
-from service.keys import consent_keys, vault
+from service.web.keys import consent_keys, vault
 from store.db import WRITE, WriterQueue, make_engine
 from store.migrate import upgrade
 from synthetic import generate
@@ -82,7 +82,7 @@ def _another_writer_may_write(engine) -> bool:
 def test_a_decision_holds_the_write_lock_only_to_log_and_to_store(sqlite_file, monkeypatch):
     app, engine, subject_id = sqlite_file
     seen = {}
-    explain, show = scoring.decisions.build_explanation, service.decisions.decision_shown
+    explain, show = scoring.decisions.build_explanation, service.api.decisions.decision_shown
 
     def explaining(**kw):
         # While the explanation is built another connection may write, and it already
@@ -96,7 +96,7 @@ def test_a_decision_holds_the_write_lock_only_to_log_and_to_store(sqlite_file, m
         return show(*args, **kw)
 
     monkeypatch.setattr(scoring.decisions, "build_explanation", explaining)
-    monkeypatch.setattr(service.decisions, "decision_shown", answering)
+    monkeypatch.setattr(service.api.decisions, "decision_shown", answering)
     answer = app.test_client().post(
         f"/v1/subjects/{subject_id}/decisions", json={}, headers=signed_in_headers(app, subject_id)
     )

@@ -12,8 +12,8 @@ from dp.versions import active_version
 from scoring.decisions import Decision, DecisionError
 from scoring.models import put_facts
 from service.commands.reviews import reviews
-from service.keys import consent_keys, vault
-from service.sessions import session_factory
+from service.web.keys import consent_keys, vault
+from service.web.sessions import session_factory
 from store.signing import SignatureInvalid
 from tests.consent_fixtures import add_person, grant, signed_in_headers
 from tests.decision_fixtures import add_model

@@ -8,8 +8,8 @@ import pytest
 from werkzeug.serving import make_server
 
 from service.commands.demo import demo
-from service.keys import consent_keys, vault
-from service.sessions import session_factory
+from service.web.keys import consent_keys, vault
+from service.web.sessions import session_factory
 from tests.conftest import make_test_app
 from tests.consent_fixtures import add_person, grant
 from tests.decision_fixtures import add_model

@@ -12,10 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from consent import transparency
 from scoring.disputes import DisputeError, disputed_features, resolve_dispute
 from scoring.models import get_facts
+from service.api.rights import STATEMENT_MAX
 from service.commands.disputes import disputes
-from service.keys import consent_keys, vault
-from service.rights import STATEMENT_MAX
-from service.sessions import session_factory
+from service.web.keys import consent_keys, vault
+from service.web.sessions import session_factory
 from tests.consent_fixtures import add_person, signed_in_headers
 from tests.rights_fixtures import add_person_with_data, facts
 

@@ -20,7 +20,7 @@ from scoring.disputes import open_dispute
 from scoring.errors import NoActiveModel
 from scoring.models import put_facts
 from scoring.scorecard import FeaturePoints, Scorecard, insufficient_data, score
-from service.keys import consent_keys, vault
+from service.web.keys import consent_keys, vault
 from synthetic import generate
 from tests.analyst_fixtures import analyst_client
 from tests.conftest import make_test_app

@@ -26,7 +26,7 @@ from scoring.outcomes import (
     seal_region,
 )
 from service.cli import main
-from service.keys import consent_keys, vault
+from service.web.keys import consent_keys, vault
 from synthetic import generate, seed_population, simulate_choices
 from synthetic.choices import DEFAULT_SHARE
 from tests.analyst_fixtures import analyst_client

@@ -14,7 +14,7 @@ from dp.models import Release
 from dp.statistics import StatQuery, bin_labels, columns_of, plan, tabulate
 from scoring.contract import FEATURES
 from scoring.models import put_facts
-from service.keys import consent_keys, vault
+from service.web.keys import consent_keys, vault
 from synthetic import generate
 from tests.analyst_fixtures import analyst_client
 from tests.conftest import make_test_app

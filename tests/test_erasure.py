@@ -19,7 +19,7 @@ from consent.purposes import Purpose
 from consent.receipts import receipt_leaf_hash, verify_receipt
 from scoring.disputes import open_dispute
 from scoring.models import SubjectFacts, get_facts, put_facts
-from service.keys import consent_keys, vault
+from service.web.keys import consent_keys, vault
 from store import Base
 from store.vault import DataKey, KeyShredded
 from synthetic import generate
@@ -165,7 +165,7 @@ def test_the_outbox_names_nobody_and_erasure_empties_their_letters(live):
             assert who not in letter.read_text()
             assert who.replace("-", "") not in letter.read_text()
     with app.app_context():
-        from service.outbox import letters_for, link_secret_for
+        from service.web.outbox import letters_for, link_secret_for
 
         assert len(letters_for(person)) == 2
         assert link_secret_for(person) is not None  # the sandbox's demo still finds its link
@@ -190,7 +190,7 @@ def test_erasing_from_the_web_ui_empties_the_outbox_too(live):
     assert answer.status_code == 200
     answer.close()
     with app.app_context():
-        from service.outbox import letters_for
+        from service.web.outbox import letters_for
 
         assert letters_for(person) == []
         assert len(letters_for(other)) == 1

@@ -11,7 +11,7 @@ from flask_openapi3 import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
-from service.sessions import db
+from service.web.sessions import db
 from store import Subject
 
 PROBLEM = "application/problem+json"

@@ -12,9 +12,9 @@ from consent import gate, lifecycle, transparency
 from consent.purposes import ENROLMENT_NOTICE, Purpose
 from consent.receipts import verify_receipt
 from scoring.contract import CONTRACT
-from service.export import NOT_HELD, SECTIONS
-from service.keys import consent_keys
-from service.sessions import session_factory
+from service.api.export import NOT_HELD, SECTIONS
+from service.web.keys import consent_keys
+from service.web.sessions import session_factory
 from store.signing import SignatureInvalid
 from tests.consent_fixtures import add_person, signed_in_headers
 from tests.rights_fixtures import add_person_with_data, facts

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.headers import DATA_CSP, PAGE_CSP
-from service.openapi import DOCS_CSP
+from service.web.headers import DATA_CSP, PAGE_CSP
+from service.web.openapi import DOCS_CSP
 from tests.consent_fixtures import add_person, signed_in_headers
 
 

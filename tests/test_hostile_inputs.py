@@ -105,7 +105,7 @@ def test_a_lender_decision_refuses_a_lax_cut_off(app, client, cut_off):
 
 
 def test_a_url_over_the_limit_is_a_414_problem_before_anything_else(client):
-    from service.errors import MAX_URL_BYTES
+    from service.web.errors import MAX_URL_BYTES
 
     long_id = "a" * MAX_URL_BYTES
     for path in (f"/v1/lender/subjects/{long_id}/decisions", f"/v1/contract?x={long_id}"):

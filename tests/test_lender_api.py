@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from consent import lifecycle
 from consent.lenders import Scope, authenticate_key, revoke_key
 from scoring.decisions import Decision
-from service.keys import consent_keys
-from service.sessions import session_factory
+from service.web.keys import consent_keys
+from service.web.sessions import session_factory
 from tests.lender_fixtures import add_key, make_world
 
 BASE = "/v1/lender"

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from consent.lenders import Scope
 from dp.models import ModelVersion, Release
-from service.keys import consent_keys
-from service.sessions import session_factory
+from service.web.keys import consent_keys
+from service.web.sessions import session_factory
 from store.signing import verify
 from synthetic.credit_file import AUDIT_ONLY, MAPPING, dirty_copy, generate_credit_file
 from tests.conftest import make_test_app

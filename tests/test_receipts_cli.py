@@ -15,7 +15,7 @@ from consent import DataCategory
 from consent.receipts import ReceiptFacts, sign_receipt
 from service import create_app
 from service.commands.receipts import receipts
-from service.keys import consent_keys
+from service.web.keys import consent_keys
 from store.signing import Keyring
 from tests.conftest import make_test_app
 

@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from consent import lifecycle, membership, merkle
 from consent.transparency import ReleaseMember, verify_log
 from scoring.models import put_facts
-from service.keys import consent_keys, vault
+from service.web.keys import consent_keys, vault
 from store.signing import canonical_json
 from synthetic import generate
 from tests.analyst_fixtures import analyst_headers

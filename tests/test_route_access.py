@@ -21,8 +21,8 @@ from consent.lenders import Scope, ensure_lender
 from consent.purposes import NOTICES, Purpose
 from scoring.contract import CONTRACT
 from scoring.models import put_facts
-from service.keys import consent_keys, vault
-from service.sessions import session_factory
+from service.web.keys import consent_keys, vault
+from service.web.sessions import session_factory
 from tests.conftest import make_test_app
 from tests.consent_fixtures import add_lender, add_person, signed_in_headers
 from tests.decision_fixtures import add_model

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from service.schema import metadata
+from service.web.tables import metadata
 from store import current_revision, head_revision
 
 

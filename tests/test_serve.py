@@ -139,7 +139,7 @@ PEOPLE = """
 import json
 from consent import signin
 from service import create_app
-from service.sessions import session_factory
+from service.web.sessions import session_factory
 from store.models import Subject
 
 app = create_app()

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select
 
 from scoring.models import SubjectFacts, get_facts
 from service.commands.synth import synth
-from service.keys import vault
+from service.web.keys import vault
 from store import Subject
 from synthetic import generate, has_subjects, seed_population
 from synthetic.models import AuditProtectedAttribute, protected_group

@@ -11,9 +11,9 @@ import pytest
 from consent import signin
 from consent.models import Consent, Enrolment
 from scoring.models import put_facts
-from service.headers import PAGE_CSP as UI_CSP
-from service.keys import consent_keys, vault
-from service.sessions import session_factory
+from service.web.headers import PAGE_CSP as UI_CSP
+from service.web.keys import consent_keys, vault
+from service.web.sessions import session_factory
 from store import Subject
 from tests.consent_fixtures import add_lender, add_person, grant
 from tests.decision_fixtures import add_model

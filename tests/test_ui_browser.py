@@ -27,8 +27,8 @@ import pytest
 
 from scoring.models import put_facts
 from service import create_app
-from service.keys import vault
-from service.sessions import session_factory
+from service.web.keys import vault
+from service.web.sessions import session_factory
 from store import make_engine, upgrade
 from tests.consent_fixtures import add_lender, add_person
 from tests.decision_fixtures import add_model

@@ -11,8 +11,8 @@ from consent import transparency
 from scoring import extract_statement
 from scoring.contract import CONTRACT
 from scoring.models import get_facts, put_facts
-from service.keys import consent_keys, vault
-from service.sessions import session_factory
+from service.web.keys import consent_keys, vault
+from service.web.sessions import session_factory
 from synthetic.bank import bank_statement
 from tests.consent_fixtures import add_person
 from tests.lender_fixtures import FACTS

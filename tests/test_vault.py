@@ -121,9 +121,9 @@ def test_a_moved_ciphertext_is_refused_over_http_with_no_data(app, client):
     from sqlalchemy import select
 
     from scoring.models import SubjectFacts, put_facts
-    from service.keys import consent_keys
-    from service.keys import vault as app_vault
-    from service.sessions import session_factory
+    from service.web.keys import consent_keys
+    from service.web.keys import vault as app_vault
+    from service.web.sessions import session_factory
     from synthetic import generate
     from tests.consent_fixtures import grant, signed_in_headers
 
@@ -151,8 +151,8 @@ def test_a_moved_ciphertext_is_refused_over_http_with_no_data(app, client):
 def test_keys_rotate_command_rewraps_while_values_stay_readable(app):
     from scoring.models import get_facts, put_facts
     from service.commands.keys import keys
-    from service.keys import vault as app_vault
-    from service.sessions import session_factory
+    from service.web.keys import vault as app_vault
+    from service.web.sessions import session_factory
     from synthetic import generate
 
     facts = generate(20, seed=4).features.drop("subject_id").to_dicts()
@@ -205,8 +205,8 @@ def test_put_sealed_inserts_once_then_replaces_with_a_new_time(session, vault, p
 def test_keys_rotate_master_in_development_rewraps_the_key_files(app, tmp_path):
     from scoring.models import get_facts, put_facts
     from service.commands.keys import keys
-    from service.keys import vault as app_vault
-    from service.sessions import session_factory
+    from service.web.keys import vault as app_vault
+    from service.web.sessions import session_factory
     from synthetic import generate
 
     facts = generate(20, seed=6).features.drop("subject_id").to_dicts()[0]

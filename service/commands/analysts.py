@@ -22,7 +22,7 @@ from consent.analysts import (
 from consent.apikeys import revoke
 from consent.errors import ConsentError
 
-from ..sessions import session_factory
+from ..web.sessions import session_factory
 
 SCOPES = [s.value for s in AnalystScope]
 

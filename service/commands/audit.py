@@ -7,8 +7,8 @@ from flask.cli import with_appcontext
 
 from consent import transparency
 
-from ..keys import consent_keys
-from ..sessions import session_factory
+from ..web.keys import consent_keys
+from ..web.sessions import session_factory
 
 
 @click.group()

@@ -29,9 +29,9 @@ from consent.lenders import Scope, ensure_lender, issue_key
 from scoring.models import put_facts
 from store import Subject
 
-from ..keys import vault
-from ..outbox import link_secret_for
-from ..sessions import session_factory
+from ..web.keys import vault
+from ..web.outbox import link_secret_for
+from ..web.sessions import session_factory
 
 #: A thin file: cash-flow, income, rent and bills, no credit bureau record.
 THIN_FILE = {

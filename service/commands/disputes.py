@@ -29,8 +29,8 @@ from scoring.disputes import (
 )
 from scoring.models import get_facts
 
-from ..keys import consent_keys, vault
-from ..sessions import session_factory
+from ..web.keys import consent_keys, vault
+from ..web.sessions import session_factory
 
 
 def _default_reviewer() -> str:

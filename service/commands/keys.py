@@ -21,9 +21,9 @@ from store.keks import Kek, KekError, KekFolder, retired_at
 from store.keys import MasterKeyFolder, master_kid
 from store.vault import Vault
 
-from ..config import Settings
-from ..keys import kek_folder, vault
-from ..sessions import session_factory
+from ..web.config import Settings
+from ..web.keys import kek_folder, vault
+from ..web.sessions import session_factory
 
 
 @click.group()

@@ -14,7 +14,7 @@ from consent.errors import ConsentError
 from consent.lenders import LenderKey, Scope, ensure_lender, issue_key, keys_of, revoke_key
 from consent.models import Lender
 
-from ..sessions import session_factory
+from ..web.sessions import session_factory
 
 SCOPES = [s.value for s in Scope]
 

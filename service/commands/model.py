@@ -43,9 +43,9 @@ from scoring.scorecard import Scorecard as DeployedCard
 from scoring.shape import check, favourable_bins
 from store.db import WRITE
 
-from ..config import allocations, budget
-from ..keys import consent_keys, vault
-from ..sessions import session_factory
+from ..web.config import allocations, budget
+from ..web.keys import consent_keys, vault
+from ..web.sessions import session_factory
 from .own_data import card_command, score_command, train_own_file
 
 if TYPE_CHECKING:

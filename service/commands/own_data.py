@@ -29,9 +29,9 @@ from scoring.prohibited import refuse_prohibited
 from store import utcnow
 from store.db import WRITE
 
-from ..config import budget
-from ..keys import consent_keys
-from ..sessions import session_factory
+from ..web.config import budget
+from ..web.keys import consent_keys
+from ..web.sessions import session_factory
 
 if TYPE_CHECKING:
     from dp.own_data import OwnModel

@@ -19,8 +19,8 @@ from flask.cli import ScriptInfo
 from consent.receipts import verify_receipt
 from store.signing import KeyringError, SignatureInvalid, public_keys_from_jwks
 
-from ..config import ConfigurationError
-from ..keys import consent_keys
+from ..web.config import ConfigurationError
+from ..web.keys import consent_keys
 
 
 @click.group("receipts")

@@ -22,8 +22,8 @@ from scoring.contract import CONTRACT
 from scoring.decisions import Decision, open_decision
 from scoring.reviews import OVERRIDES, ReviewError, resolve_review, review_out, reviews_of
 
-from ..keys import consent_keys, vault
-from ..sessions import session_factory
+from ..web.keys import consent_keys, vault
+from ..web.sessions import session_factory
 
 
 def _default_reviewer() -> str:

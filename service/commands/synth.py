@@ -31,8 +31,8 @@ from synthetic import (
 )
 from synthetic.choices import DEFAULT_SHARE
 
-from ..keys import consent_keys, vault
-from ..sessions import session_factory
+from ..web.keys import consent_keys, vault
+from ..web.sessions import session_factory
 
 _PROFILE = click.Choice(sorted(PROFILES))
 

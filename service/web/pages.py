@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from consent import DataCategory
 
-from ..auth import signed_in_subject
-from ..headers import PAGE_CSP
-from ..sessions import db
+from .auth import signed_in_subject
+from .headers import PAGE_CSP
+from .sessions import db
 
 csrf = CSRFProtect()
 
@@ -61,7 +61,7 @@ def _check_request() -> BaseResponse | None:
 
 
 def _secure_headers(response: Response) -> Response:
-    # The app sets these on every answer too (``service.headers``); a UI page states them
+    # The app sets these on every answer too (``service.web.headers``); a UI page states them
     # itself so that they hold whatever else the app does.
     response.headers["Content-Security-Policy"] = PAGE_CSP
     response.headers["Referrer-Policy"] = "no-referrer"

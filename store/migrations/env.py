@@ -25,7 +25,7 @@ def run() -> None:
         raise RuntimeError("store.migrate passes an open connection; use `fairfile db upgrade`")
     context.configure(
         connection=connection,
-        # Autogenerate compares against every domain table: the caller (service.schema)
+        # Autogenerate compares against every domain table: the caller (service.web.tables)
         # imports them all and hands over the metadata. A plain upgrade needs none of it.
         target_metadata=context.config.attributes.get("target_metadata", Base.metadata),
         render_as_batch=connection.dialect.name == "sqlite",

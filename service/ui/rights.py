@@ -1,7 +1,7 @@
 """The web UI, part two: my score and its explanation, disputes, my data and erasure.
 
-The same domain code as the JSON API (``service/decisions.py``, ``service/rights.py``,
-``service/erasure.py``), for the person signed in with the session cookie. See docs/ui.md.
+The same domain code as the JSON API (``service/api/decisions.py``, ``service/api/rights.py``,
+``service/api/erasure.py``), for the person signed in with the session cookie. See docs/ui.md.
 """
 
 from __future__ import annotations
@@ -33,13 +33,12 @@ from scoring.disputes import DisputeError, disputes_of, open_dispute
 from scoring.errors import ContractViolation, NoActiveModel
 from scoring.reviews import ReviewError, open_review
 
-from .decisions import decision_shown, log_access
-from .erasure import KEPT_WHY, after_erasure
-from .export import SECTIONS, dispute_out
-from .keys import consent_keys, vault
-from .rights import exported
-from .sessions import db, restart_ready_to_write
-from .web.pages import attempt, guard, me
+from ..api.erased import KEPT_WHY, after_erasure
+from ..api.export import SECTIONS, dispute_out, exported
+from ..api.shown import decision_shown, log_access
+from ..web.keys import consent_keys, vault
+from ..web.pages import attempt, guard, me
+from ..web.sessions import db, restart_ready_to_write
 
 bp = Blueprint("ui_rights", __name__)
 guard(bp)

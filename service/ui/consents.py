@@ -2,7 +2,7 @@
 
 Pages name nobody in their URLs: they act for the person signed in with the session cookie.
 Every form posts with a CSRF token (Flask-WTF), and every page carries a strict CSP with no
-inline script or style. ``service/ui_rights.py`` holds the score and data pages; both
+inline script or style. ``service/ui/rights.py`` holds the score and data pages; both
 blueprints go through ``service.web.pages.guard``. See docs/ui.md.
 """
 
@@ -36,10 +36,10 @@ from scoring.models import SubjectFacts
 from store import Subject, utcnow
 from store.signing import SignatureInvalid
 
-from .keys import consent_keys
-from .outbox import deliver_link
-from .sessions import db
-from .web.pages import CATEGORY_LABELS, attempt, guard, me
+from ..web.keys import consent_keys
+from ..web.outbox import deliver_link
+from ..web.pages import CATEGORY_LABELS, attempt, guard, me
+from ..web.sessions import db
 
 bp = Blueprint("ui", __name__)
 guard(bp)

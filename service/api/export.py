@@ -4,7 +4,7 @@ The document is a list of sections, each built by one function from an ``ExportC
 A capability that starts holding something new about people (decisions, explanations,
 reviews) adds its ``Section`` to ``SECTIONS`` and removes its line from ``NOT_HELD``;
 ``tests/test_export.py`` checks that every section is present and that nothing is both
-held and declared not held. The routes serving it are in ``service/rights.py``; the
+held and declared not held. The routes serving it are in ``service/api/rights.py``; the
 format is described in ``docs/data-rights.md``.
 """
 
@@ -19,7 +19,7 @@ from typing import Any, Final
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from consent import lifecycle, transparency
+from consent import gate, lifecycle, transparency
 from consent.lifecycle import ConsentKeys
 from consent.models import Consent, ConsentEvent, Enrolment
 from scoring.contract import CONTRACT
@@ -33,11 +33,14 @@ from scoring.disputes import (
 )
 from scoring.models import get_facts, recorded_at
 from scoring.reviews import review_out, reviews_of
-from store import Subject
+from store import Subject, utcnow
+from store.db import WRITE
 from store.vault import Vault
 from synthetic.models import protected_group
 
-from .consent_schemas import ConsentOut, EventOut
+from ..web.keys import consent_keys, vault
+from ..web.sessions import db
+from .schemas.consents import ConsentOut, EventOut
 
 #: The version of the document's layout; a breaking change gets a new one.
 FORMAT: Final = "fairfile-export/v1"
@@ -319,4 +322,30 @@ def build_export(
     for section in SECTIONS:
         document[section.name] = section.build(ctx)
     document["not_held"] = [{"what": n.what, "note": n.note} for n in NOT_HELD]
+    return document
+
+
+def exported(subject_id: str, what: str) -> dict[str, Any]:
+    """Build the person's export and log it (committed) before it is handed out."""
+    # Build the document in the request's read transaction, then write the export to the
+    # log in a transaction of its own (a GET is otherwise rolled back at the request's edge,
+    # ADR 0002): the document is handed out only once its log entry committed.
+    session = db()
+    document = build_export(
+        session, vault=vault(), keys=consent_keys(), subject_id=subject_id, now=utcnow()
+    )
+    touched = {f.category.value for f in CONTRACT} if document["facts"] is not None else set()
+    session.rollback()  # ends the read transaction: nothing read in it is ever written
+    with session.begin():
+        session.connection(execution_options=WRITE)
+        gate.log_read(
+            session,
+            keys=consent_keys(),
+            subject_id=subject_id,
+            actor="subject",
+            purpose="subject-access",
+            categories=touched,
+            consent_ids=[],
+            what=what,
+        )
     return document

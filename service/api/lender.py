@@ -15,7 +15,7 @@
   (never another lender's, never how many people one read).
 
 Every route that names a person answers 404 unless the person's ``share:<lender>``
-consent is active (``service.auth.lender``, enforced before validation).
+consent is active (``service.web.auth.lender``, enforced before validation).
 """
 
 from __future__ import annotations
@@ -37,10 +37,13 @@ from scoring.decisions import Decision, Policy, open_decision
 from scoring.lending import decision_for, decisions_for, request_decision, shared_part
 from scoring.reviews import effective_decision, open_review
 
-from .auth import calling_lender, lender
-from .decisions import DecisionPath, ReviewIn
-from .keys import consent_keys, vault
-from .lender_schemas import (
+from ..web.auth import calling_lender, lender
+from ..web.keys import consent_keys, vault
+from ..web.sessions import SplitWrites, db, split_writes
+from ..web.types import Strict, SubjectId, SubjectPath
+from .releases import release, releases_of
+from .schemas.decisions import DecisionPath, ReviewIn
+from .schemas.lenders import (
     LenderDecisionIn,
     LenderDecisionOut,
     LenderDecisionsOut,
@@ -48,10 +51,7 @@ from .lender_schemas import (
     LendersOut,
     MeOut,
 )
-from .sessions import SplitWrites, db, split_writes
-from .stats import ReleasesQuery, StatisticQueryIn, release, releases_of
-from .stats_schemas import ReleasesOut, StatisticOut
-from .web.types import Strict, SubjectId, SubjectPath
+from .schemas.stats import ReleasesOut, ReleasesQuery, StatisticOut, StatisticQueryIn
 
 bp = APIBlueprint(
     "lender",

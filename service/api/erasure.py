@@ -6,16 +6,14 @@ from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, Field
-from sqlalchemy.orm import Session, sessionmaker
 
 from consent.erasure import erase
-from store.vault import reclaim_erased
 
-from . import outbox
-from .auth import self_service
-from .keys import consent_keys, vault
-from .sessions import db, session_factory
-from .web.types import SubjectPath, Time
+from ..web.auth import self_service
+from ..web.keys import consent_keys, vault
+from ..web.sessions import db
+from ..web.types import SubjectPath, Time
+from .erased import KEPT_WHY, after_erasure
 
 bp = APIBlueprint(
     "erasure",
@@ -23,13 +21,6 @@ bp = APIBlueprint(
     url_prefix="/v1",
     abp_tags=[Tag(name="rights", description="A person's data rights")],
     abp_security=[{"bearer": []}],
-)
-
-KEPT_WHY = (
-    "The transparency log is append-only evidence of what was done with your data: it "
-    "keeps its entries about you, under a pseudonym that no longer leads to anything, "
-    "including the receipts you were given (so you can still prove them) and a record of "
-    "this erasure."
 )
 
 
@@ -80,27 +71,3 @@ def erase_me(path: SubjectPath) -> Response:
         future_use="You are in no later training run, statistic, score or lender share.",
     )
     return after_erasure(jsonify(out.model_dump(mode="json")), path.subject_id)
-
-
-def after_erasure(response: Response, subject_id: str) -> Response:
-    """Remove the person's outbox letters, and reclaim the key row once the answer is sent.
-
-    The answer is sent after the request's transaction commits, so ``reclaim`` runs on a
-    committed erasure (VACUUM cannot see rows a transaction still holds).
-    """
-    outbox.clear(subject_id)
-    factory = session_factory()
-    response.call_on_close(lambda: reclaim(factory))
-    return response
-
-
-def reclaim(factory: sessionmaker[Session]) -> None:
-    """After an erasure: SQLite folds its WAL into the file, PostgreSQL vacuums the key row.
-
-    Best effort: on SQLite a reader holding an old snapshot delays the checkpoint to the
-    next one; on PostgreSQL an open transaction older than the erasure keeps the dead row
-    until a later VACUUM (autovacuum, or the next erasure).
-    """
-    bind = factory.kw.get("bind")
-    if bind is not None:
-        reclaim_erased(bind)

@@ -8,9 +8,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from store import current_revision
 
-from .errors import CATALOGUE, problem
-from .sessions import db
-from .version import __version__
+from ..version import __version__
+from ..web.errors import CATALOGUE, problem
+from ..web.sessions import db
 
 bp = Blueprint("ops", __name__)
 problems = Blueprint("problems", __name__, url_prefix="/problems")

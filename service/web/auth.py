@@ -25,7 +25,7 @@ from consent.purposes import Purpose, PurposeKind
 from store.db import WRITE
 
 from .sessions import db
-from .web.types import ID_PATTERN
+from .types import ID_PATTERN
 
 V = TypeVar("V", bound=Callable[..., Any])
 

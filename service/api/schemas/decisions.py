@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 
-from .lender_schemas import Outcome
-from .log_schemas import SignedEnvelope
-from .web.types import Time
+from ...web.types import Strict, SubjectId, Time
+from .lenders import Outcome
+from .logs import SignedEnvelope
 
 
 class ReviewResolutionOut(BaseModel):
@@ -66,3 +66,23 @@ class ReviewOpenedOut(BaseModel):
     """The review just opened."""
 
     review: ReviewOut
+
+
+class DecisionIn(Strict):
+    """Ask for a score and decision; every field is optional."""
+
+    cut_off: StrictInt | None = Field(default=None, ge=0, le=2_000, description="default 550")
+    refer_band: StrictInt = Field(default=0, ge=0, le=200, description="points below the cut-off")
+
+
+class DecisionPath(Strict):
+    """One of the person's decisions."""
+
+    subject_id: SubjectId
+    decision_id: SubjectId
+
+
+class ReviewIn(Strict):
+    """Ask a person to review a decision, and say why."""
+
+    statement: str = Field(min_length=1, max_length=2_000, description="your point of view")

@@ -4,7 +4,7 @@
 only the facts whose data category an active consent for that purpose covers, each with
 the consent id that allows it; the other categories are listed as withheld. The read is
 written to the transparency log like any other. Each fact says whether it is ``disputed``
-(an open dispute, ``service/rights.py``): new scores leave a disputed fact out.
+(an open dispute, ``service/api/rights.py``): new scores leave a disputed fact out.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from scoring.contract import CONTRACT
 from scoring.disputes import disputed_features
 from scoring.models import SubjectFacts, get_facts
 
-from .auth import gated
-from .keys import consent_keys, vault
-from .sessions import db
-from .web.types import Strict, SubjectId
+from ..web.auth import gated
+from ..web.keys import consent_keys, vault
+from ..web.sessions import db
+from ..web.types import Strict, SubjectId
 
 bp = APIBlueprint(
     "facts",

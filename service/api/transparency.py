@@ -13,10 +13,10 @@ from flask_openapi3.models.tag import Tag
 
 from consent import transparency
 
-from .consent_schemas import ConsistencyQuery, EntryPath, TreeSizePath, TreeSizeQuery
-from .keys import consent_keys
-from .log_schemas import ConsistencyProofOut, InclusionProofOut, SignedEnvelope
-from .sessions import db, session_factory
+from ..web.keys import consent_keys
+from ..web.sessions import db, session_factory
+from .schemas.consents import ConsistencyQuery, EntryPath, TreeSizePath, TreeSizeQuery
+from .schemas.logs import ConsistencyProofOut, InclusionProofOut, SignedEnvelope
 
 bp = APIBlueprint(
     "transparency",

@@ -18,38 +18,36 @@ Every step is written to the transparency log.
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Response, jsonify, render_template
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import Field, StrictInt
 
-from consent import gate
 from dp.versions import active_card
-from scoring.contract import CONTRACT
 from scoring.decisions import (
-    Decision,
     Policy,
     decide,
     decision_of,
     decisions_of,
     open_decision,
 )
-from scoring.reviews import effective_decision, open_review, review_out, reviews_of
+from scoring.reviews import open_review, review_out
 
-from .auth import gated, self_service
-from .decision_schemas import (
+from ..web.auth import gated, self_service
+from ..web.keys import consent_keys, vault
+from ..web.openapi import HTML_PAGE
+from ..web.sessions import SplitWrites, db, split_writes
+from ..web.types import SubjectPath
+from .schemas.decisions import (
+    DecisionIn,
+    DecisionPath,
     DecisionShownOut,
     DecisionsOut,
     DecisionSummaryOut,
+    ReviewIn,
     ReviewOpenedOut,
     ReviewOut,
 )
-from .keys import consent_keys, vault
-from .openapi import HTML_PAGE
-from .sessions import SplitWrites, db, split_writes
-from .web.types import Strict, SubjectId, SubjectPath
+from .shown import decision_shown, log_access
 
 bp = APIBlueprint(
     "decisions",
@@ -58,74 +56,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="decisions", description="Scores, decisions, explanations, reviews")],
     abp_security=[{"bearer": []}],
 )
-
-
-class DecisionIn(Strict):
-    """Ask for a score and decision; every field is optional."""
-
-    cut_off: StrictInt | None = Field(default=None, ge=0, le=2_000, description="default 550")
-    refer_band: StrictInt = Field(default=0, ge=0, le=200, description="points below the cut-off")
-
-
-class DecisionPath(Strict):
-    """One of the person's decisions."""
-
-    subject_id: SubjectId
-    decision_id: SubjectId
-
-
-class ReviewIn(Strict):
-    """Ask a person to review a decision, and say why."""
-
-    statement: str = Field(min_length=1, max_length=2_000, description="your point of view")
-
-
-def decision_shown(row: Decision, fresh: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Return one decision as shown to its person: outcome, explanation, reviews.
-
-    ``fresh`` is the opened payload of a decision made in this request: it has no reviews
-    yet, so nothing more is read.
-    """
-    session = db()
-    if fresh is not None:
-        payload, in_force, by, reviews = fresh, fresh["decision"], None, []
-    else:
-        payload = open_decision(session, vault=vault(), decision=row)
-        in_force, by = effective_decision(
-            session, vault=vault(), decision_id=row.id, original=payload["decision"]
-        )
-        reviews = [
-            review_out(session, vault=vault(), review=r)
-            for r in reviews_of(session, decision_id=row.id)
-        ]
-    return DecisionShownOut.model_validate(
-        {
-            "id": row.id,
-            "created_at": row.created_at.isoformat(),
-            "model_version": row.model_version,
-            "decision": payload["decision"],
-            "decision_in_force": in_force,
-            "overridden_by_review": by,
-            "score": payload["score"],
-            "cut_off": payload["cut_off"],
-            "explanation": payload["explanation"],
-            "reviews": reviews,
-        }
-    ).model_dump(mode="json")
-
-
-def log_access(subject_id: str, what: str) -> None:
-    """Write the person's own read of their decisions to the transparency log."""
-    gate.log_read(
-        db(),
-        keys=consent_keys(),
-        actor="subject",
-        subject_id=subject_id,
-        purpose="subject-access",
-        categories=[c.value for c in {f.category for f in CONTRACT}],
-        consent_ids=[],
-        what=what,
-    )
 
 
 @bp.post("/subjects/<subject_id>/decisions", responses={201: DecisionShownOut})

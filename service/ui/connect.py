@@ -24,9 +24,9 @@ from scoring.facts import FactValue
 from scoring.models import put_facts
 from synthetic.bank import bank_statement
 
-from .keys import consent_keys, vault
-from .sessions import db
-from .web.pages import CATEGORY_LABELS, guard, me
+from ..web.keys import consent_keys, vault
+from ..web.pages import CATEGORY_LABELS, guard, me
+from ..web.sessions import db
 
 bp = Blueprint("ui_connect", __name__)
 guard(bp)

@@ -7,7 +7,7 @@ consent just granted, fetch its receipt and the receipt's inclusion proof, grant
 quoting the notice version just read. ``LINKS`` is the table, in the document's own
 terms (``METHOD /path``, runtime expressions such as ``$response.body#/id``);
 ``add_links`` writes it into each source operation's answers when the document is built
-(``service.openapi.FairfileOpenAPI``), so the links are generated like the rest of the
+(``service.web.openapi.FairfileOpenAPI``), so the links are generated like the rest of the
 document, and a link that names an operation the document lacks is a bug that stops the
 build. Schemathesis follows these links in its stateful run (``tests/test_api_stateful.py``).
 

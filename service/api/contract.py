@@ -3,7 +3,7 @@
 ``GET /v1/contract`` lists every model input and everything prohibited, with reasons, so a
 lender's developer can see exactly what Fairfile may use. ``POST /v1/contract/check``
 validates a set of facts: a prohibited, unknown, mistyped or out-of-range field is a 422
-``contract-violation`` problem naming each one (see ``service.errors``).
+``contract-violation`` problem naming each one (see ``service.web.errors``).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from .web.types import Strict
+from ...web.types import Strict
 
 Outcome = Literal["approve", "refer", "decline", "insufficient_data"]
 

@@ -16,8 +16,12 @@ from consent.models import Consent, ConsentEvent
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose
 from store import utcnow
 
-from .auth import self_service
-from .consent_schemas import (
+from ..web.auth import self_service
+from ..web.keys import consent_keys
+from ..web.outbox import deliver_link
+from ..web.sessions import db
+from ..web.types import SubjectPath
+from .schemas.consents import (
     AccessLogEntryOut,
     AccessLogOut,
     ChangeOut,
@@ -42,10 +46,6 @@ from .consent_schemas import (
     TokenOut,
     WithdrawQuery,
 )
-from .keys import consent_keys
-from .outbox import deliver_link
-from .sessions import db
-from .web.types import SubjectPath
 
 bp = APIBlueprint(
     "consents",

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StrictInt
 
 from consent import DataCategory
 
-from .web.types import Strict, SubjectId, Time
+from ...web.types import Strict, SubjectId, Time
 
 
 class ConsentPath(Strict):

@@ -41,12 +41,12 @@ from scoring.record_explain import explain_record
 from scoring.scorecard import Scorecard
 from store import utcnow
 
-from .auth import calling_lender, lender
-from .config import budget
-from .keys import consent_keys
-from .log_schemas import SignedEnvelope
-from .sessions import db
-from .web.types import Strict
+from ..web.auth import calling_lender, lender
+from ..web.config import budget
+from ..web.keys import consent_keys
+from ..web.sessions import db
+from ..web.types import Strict
+from .schemas.logs import SignedEnvelope
 
 bp = APIBlueprint(
     "lender_models",

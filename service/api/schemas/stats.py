@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from .web.types import Time
+from scoring.decisions import DEFAULT_CUT_OFF
+
+from ...web.types import Strict, Time
 
 
 class Loss(BaseModel):
@@ -91,3 +93,38 @@ class AllocationsOut(BaseModel):
     budget: str = Field(description="each person's lifetime budget (zCDP rho, or inf)")
     allocations: list[AllocationOut]
     unallocated: str = Field(description="what no allocation may spend")
+
+
+Amount = Annotated[str, Field(max_length=32, pattern=r"^[0-9]+(\.[0-9]+)?(/[0-9]+)?$")]
+
+
+class StatisticQueryIn(Strict):
+    """A statistic over the people who granted `statistics`, grouped by public keys."""
+
+    statistic: Literal["count", "histogram", "sum", "mean", "default_rate", "approval_rate"]
+    feature: str | None = Field(default=None, max_length=48)
+    group_by: list[str] = Field(
+        default_factory=list,
+        max_length=2,
+        description="Public keys: thin_file, region, score_band or a feature's bins.",
+    )
+    clip: tuple[float, float] | None = None
+    cut_off: StrictInt | None = Field(
+        default=None,
+        ge=0,
+        le=2_000,
+        description=f"approval_rate only: the public cut-off (default {DEFAULT_CUT_OFF}).",
+    )
+    epsilon: Amount | None = Field(default=None, description="Pure DP (discrete Laplace).")
+    rho: Amount | None = Field(default=None, description="zCDP (discrete Gaussian).")
+    fresh: StrictBool = Field(
+        default=False,
+        description="false: if you asked this very question before, your latest answer to "
+        "it again, at no cost; true: a new release, charged, over the people in it now.",
+    )
+
+
+class ReleasesQuery(Strict):
+    """Paging of the release record."""
+
+    limit: int = Field(default=20, ge=1, le=100)

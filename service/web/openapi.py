@@ -11,7 +11,7 @@ its own (``responses={200: Model}``, or ``HTML_PAGE`` for a page), so the docume
 the real shape of every answer; the contract test refuses an operation that declares none.
 
 The answers that make something also carry OpenAPI ``links`` to the calls that take its ids
-further (``service.links``), written in when the document is built.
+further (``service.web.links``), written in when the document is built.
 
 The interactive docs (``/docs/swagger``) load their assets from the app, with no inline
 script: ``SWAGGER_HTML`` loads ``static/swagger-init.js``, served by the app. The Swagger

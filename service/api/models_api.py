@@ -22,9 +22,9 @@ from consent.analysts import AnalystScope
 from dp.errors import ModelNotFound
 from dp.models import ModelVersion
 
-from .auth import analyst
-from .sessions import db
-from .web.types import Strict
+from ..web.auth import analyst
+from ..web.sessions import db
+from ..web.types import Strict
 
 bp = APIBlueprint(
     "models",

@@ -1,7 +1,7 @@
 """A person's rights over their data: access and portability (export), and rectification.
 
 - ``GET /v1/subjects/<id>/export`` downloads everything held about the person as one JSON
-  document (``service.export``); ``GET /v1/subjects/<id>/export.html`` renders the same
+  document (``service.api.export``); ``GET /v1/subjects/<id>/export.html`` renders the same
   document as a readable page. Both are the person's right of access, not a processing
   purpose, so they are self-service, not gated. Each export is written to the transparency
   log (actor ``subject``, purpose ``subject-access``) before it is handed out.
@@ -9,7 +9,7 @@
   flagged and left out of new scores until a reviewer resolves the dispute
   (``fairfile disputes resolve``). ``GET`` lists the person's disputes.
 
-Erasure is in ``service/erasure.py``.
+Erasure is in ``service/api/erasure.py``.
 """
 
 from __future__ import annotations
@@ -22,20 +22,16 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, Field
 
-from consent import gate
-from scoring.contract import CONTRACT
 from scoring.disputes import disputes_of, open_dispute
-from store import utcnow
-from store.db import WRITE
 
-from .auth import self_service
-from .consent_schemas import AccessLogEntryOut, ConsentOut, EventOut
-from .decision_schemas import ReviewOut
-from .export import FORMAT, SECTIONS, DisputeOut, build_export, dispute_out
-from .keys import consent_keys, vault
-from .openapi import HTML_PAGE
-from .sessions import db
-from .web.types import Strict, SubjectPath, Time
+from ..web.auth import self_service
+from ..web.keys import vault
+from ..web.openapi import HTML_PAGE
+from ..web.sessions import db
+from ..web.types import Strict, SubjectPath, Time
+from .export import FORMAT, SECTIONS, DisputeOut, dispute_out, exported
+from .schemas.consents import AccessLogEntryOut, ConsentOut, EventOut
+from .schemas.decisions import ReviewOut
 
 #: The most characters a dispute statement may have.
 STATEMENT_MAX: Final = 2_000
@@ -161,32 +157,6 @@ class ExportOut(BaseModel):
         description="the synthetic group used only to audit fairness; never a model input"
     )
     not_held: list[NotHeldOut]
-
-
-def exported(subject_id: str, what: str) -> dict[str, Any]:
-    """Build the person's export and log it (committed) before it is handed out."""
-    # Build the document in the request's read transaction, then write the export to the
-    # log in a transaction of its own (a GET is otherwise rolled back at the request's edge,
-    # ADR 0002): the document is handed out only once its log entry committed.
-    session = db()
-    document = build_export(
-        session, vault=vault(), keys=consent_keys(), subject_id=subject_id, now=utcnow()
-    )
-    touched = {f.category.value for f in CONTRACT} if document["facts"] is not None else set()
-    session.rollback()  # ends the read transaction: nothing read in it is ever written
-    with session.begin():
-        session.connection(execution_options=WRITE)
-        gate.log_read(
-            session,
-            keys=consent_keys(),
-            subject_id=subject_id,
-            actor="subject",
-            purpose="subject-access",
-            categories=touched,
-            consent_ids=[],
-            what=what,
-        )
-    return document
 
 
 def _private(response: Response, filename: str | None = None) -> Response:
