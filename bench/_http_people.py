@@ -15,7 +15,7 @@ from consent import lifecycle, signin
 from consent.gate import covered
 from consent.models import Enrolment
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose, PurposeKind
-from scoring.models import SubjectFacts
+from scoring.contract import SubjectFacts
 from service import create_app
 from service.web.keys import consent_keys
 from service.web.sessions import session_factory

@@ -39,8 +39,8 @@ from bench.report import Row
 from consent import DataCategory
 from dp.training import train
 from scoring import BUREAU_FEATURES, FEATURE_NAMES
-from scoring.batch import score_frame
-from scoring.scorecard import MIN_HISTORY_MONTHS, Scorecard, insufficient_data
+from scoring.card import score_frame
+from scoring.card.scorecard import MIN_HISTORY_MONTHS, Scorecard, insufficient_data
 from synthetic import auc, generate
 
 SUBJECTS = 200_000

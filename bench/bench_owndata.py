@@ -2,7 +2,7 @@
 
 A German-credit-style file (``synthetic.credit_file``) with its generated mapping: eight
 features (three categorical), three audit-only columns. AUC: the DP scorecard fit on 80%
-of the file (``dp.own_data.fit_points``, OpenDP noise), mean and spread of 10 runs per
+of the file (``dp.own_data.training.fit_points``, OpenDP noise), mean and spread of 10 runs per
 cell, measured on a 50,000-row holdout from the same generator, beside the same card fit
 from exact tables (the non-private WoE card, epsilon = inf) and the generator's true
 model (Bayes). Calibration: the largest gap, over ten equal score bands of the holdout,
@@ -31,11 +31,8 @@ from dp import calibration as dp_calibration
 from dp.loss import PrivacyLoss
 from dp.mechanisms import LossRequest, make_vector_noise
 from dp.own_data import fit_points, plan, train_from_file
-from scoring.batch import score_codes
-from scoring.history_file import check_file
-from scoring.mapping import parse_mapping
-from scoring.metrics import auc, calibration
-from scoring.scorecard import Scorecard, labels_of
+from scoring.card import Scorecard, auc, calibration, labels_of, score_codes
+from scoring.own_data import check_file, parse_mapping
 from store import make_engine, upgrade
 from synthetic.credit_file import MAPPING, default_log_odds, generate_credit_file
 

@@ -1,7 +1,7 @@
 """Scoring: 1,000,000 subjects scored and reason-coded, side by side with optbinning.
 
 The scorecard is trained (epsilon 1) on 100,000 synthetic subjects; a fresh population of
-1,000,000 is then scored with four reason codes each by ``scoring.batch.score_frame``
+1,000,000 is then scored with four reason codes each by ``scoring.card.batch.score_frame``
 (best of three). optbinning 1.0's ``Scorecard.score`` (scores only) runs on the same frame
 in an environment of its own, ``bench/.venv-optbinning`` (made here on first use: it brings
 pandas, cvxpy and ortools, which Fairfile does not need), fitted on the first 50,000 rows.
@@ -21,8 +21,7 @@ import polars as pl
 
 from bench.report import Row
 from dp.training import train
-from scoring.batch import score_frame
-from scoring.scorecard import Scorecard
+from scoring.card import Scorecard, score_frame
 from synthetic import generate
 
 SUBJECTS = 1_000_000

@@ -22,10 +22,9 @@ import polars as pl
 from bench.report import Row
 from dp.statistics import codes
 from dp.training import Trained, train
+from scoring.card import Scorecard, auc, deployed_metrics
+from scoring.card.shape import DIRECTION, SHARING, check
 from scoring.contract import FEATURE_NAMES
-from scoring.metrics import auc, deployed_metrics
-from scoring.scorecard import Scorecard
-from scoring.shape import DIRECTION, SHARING, check
 from synthetic import generate
 
 SIZES = (1_000, 5_000, 20_000)

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bench.report import Row
-from scoring.models import TABLE
+from scoring.contract.models import TABLE
 from store import make_engine, upgrade
 from store.keks import KekFolder
 from store.keys import MasterKeyFolder

@@ -6,17 +6,11 @@ structured detail a client needs (what is missing, what to do next).
 
 from __future__ import annotations
 
-from typing import Any
+from store.errors import Refusal
 
 
-class ConsentError(Exception):
+class ConsentError(Refusal):
     """Base of every consent error."""
-
-    problem_extensions: dict[str, Any]
-
-    def __init__(self, message: str, **extensions: Any) -> None:
-        super().__init__(message)
-        self.problem_extensions = extensions
 
 
 class InvalidPurpose(ConsentError, ValueError):

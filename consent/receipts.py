@@ -23,7 +23,8 @@ from typing import Any, Final, Literal, get_args
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from store.signing import Keyring, SignatureInvalid, canonical_json, verify
+from store.errors import SignatureInvalid
+from store.signing import Keyring, canonical_json, verify
 
 from .categories import DataCategory
 from .merkle import leaf_hash

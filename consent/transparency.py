@@ -33,7 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store import Base, utcnow
-from store.signing import Keyring, SignatureInvalid, canonical_json
+from store.errors import SignatureInvalid
+from store.signing import Keyring, canonical_json
 
 from . import membership, merkle
 from .errors import ConsentError

@@ -20,7 +20,8 @@ from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from store.signing import Keyring, SignatureInvalid, verify
+from store.errors import SignatureInvalid
+from store.signing import Keyring, verify
 
 from .merkle import HASH_SIZE
 

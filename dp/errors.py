@@ -1,18 +1,16 @@
-"""The ``dp`` package's own errors (no HTTP in them; ``service.errors`` maps them)."""
+"""The ``dp`` package's own errors (no HTTP in them; ``service.errors`` maps them).
+
+``PrivacyError`` is the base of every refusal; ``LedgerBug`` is not a refusal but an
+internal invariant failure (``store.errors.InternalBug``).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from store.errors import InternalBug, Refusal
 
 
-class PrivacyError(Exception):
-    """Base of every ``dp`` error."""
-
-    problem_extensions: dict[str, Any]
-
-    def __init__(self, message: str, **extensions: Any) -> None:
-        super().__init__(message)
-        self.problem_extensions = extensions
+class PrivacyError(Refusal):
+    """Base of every ``dp`` refusal."""
 
 
 class BudgetExhausted(PrivacyError):
@@ -27,15 +25,15 @@ class InvalidQuery(PrivacyError, ValueError):
     """A statistics query names an unknown feature, statistic or group key, or no loss."""
 
 
-class LedgerBug(RuntimeError):
+class LedgerBug(InternalBug):
     """An internal invariant of the ledger failed: this is a bug, not a refusal."""
 
 
-class ModelNotFound(LookupError):
+class ModelNotFound(PrivacyError, LookupError):
     """No such model version for this caller (another lender's answers the same)."""
 
 
-class CardRefused(ValueError):
+class CardRefused(PrivacyError, ValueError):
     """A card breaks its contract's directions or the sharing policy: it may not score.
 
     ``violations`` lists each broken promise, naming the feature and its bins.

@@ -289,7 +289,7 @@ def reserve_dataset(
 ) -> Reservation:
     """Charge a release over a file that is not in the database to the file's own budget.
 
-    A lender's historical file (``dp.own_data``) holds people Fairfile does not know: its
+    A lender's historical file (``dp.own_data.training``) holds people Fairfile does not know: its
     rows are charged as one, by the file's digest ``dataset`` (the release's fingerprint).
     Every release of ``kind`` over the same data adds up, and one that would take the
     data past ``budget`` is refused. The ledger's lock row is taken first, as for every

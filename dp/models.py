@@ -104,7 +104,7 @@ class ModelVersion(Base):
 
     ``source`` is ``contract`` for a model of the feature contract (trained on Fairfile's
     consenting subjects or a synthetic folder), ``own-data`` for one trained on a lender's
-    own file with its mapping's features (``dp.own_data``): such a model belongs to
+    own file with its mapping's features (``dp.own_data.training``): such a model belongs to
     ``lender_id`` (``None`` when an operator trained it from the command line) and is
     never active, so it never scores Fairfile's own subjects.
     """

@@ -17,7 +17,7 @@ superset of the people read is safe). So is, in a query grouped by ``region``, a
 with no region on record (every cell is one region), and, in a ``default_rate``, a member
 with no observed outcome counts in neither vector. Region and outcome are read under the
 same ``statistics`` consent and log entry as the facts: they are not data categories a
-person shares but the group key and label of the sealed ``scoring.outcomes`` tables.
+person shares but the group key and label of the sealed ``scoring.workflow.outcomes`` tables.
 
 A query that scores (``score_band``, ``approval_rate``) reads, for each member, every
 contract category their ``statistics`` consent covers at the moment of the read (logged
@@ -43,10 +43,15 @@ from consent import gate
 from consent.errors import ConsentMissing
 from consent.lifecycle import ConsentKeys
 from consent.purposes import Purpose, PurposeKind
-from scoring.contract import CONTRACT
-from scoring.disputes import disputed_features
-from scoring.models import SubjectFacts, get_facts
-from scoring.outcomes import REGIONS, SubjectOutcome, SubjectRegion, get_outcome, get_region
+from scoring.contract import CONTRACT, SubjectFacts, get_facts
+from scoring.workflow import (
+    REGIONS,
+    SubjectOutcome,
+    SubjectRegion,
+    disputed_features,
+    get_outcome,
+    get_region,
+)
 from store import utcnow
 from store.vault import Vault
 

@@ -9,9 +9,9 @@ anyone falls in it or not.
 
 A person's score here is the one a decision would give them on the categories they
 share for ``statistics``: a fact of a category they did not share, or under an open
-dispute, scores the neutral 0 (``score_inputs``), as ``scoring.scorecard.score`` does;
+dispute, scores the neutral 0 (``score_inputs``), as ``scoring.card.scorecard.score`` does;
 fewer than ``MIN_HISTORY_MONTHS`` months (or disputed months) is ``not scorable``, as
-``scoring.scorecard.insufficient_data`` says.
+``scoring.card.scorecard.insufficient_data`` says.
 """
 
 from __future__ import annotations
@@ -24,9 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from consent import DataCategory
-from scoring.batch import score_frame
+from scoring.card import Scorecard, score_frame
 from scoring.contract import FEATURES
-from scoring.scorecard import Scorecard
 
 #: The group key of score bands, and the column holding each subject's score.
 SCORE_BAND: Final = "score_band"

@@ -20,7 +20,7 @@ contract, so none of it costs privacy (post-processing, ADR 0010):
 4. **Neutral and the sharing policy (ADR 0017).** A fact a person did not share, does not
    have, or disputes scores 0. For a nullable feature the natural zero is what *not
    having* the fact tells (the missing cell's weight); for the others, the average. But a
-   value in the feature's favourable part (``scoring.shape.favourable_bins``) must never
+   value in the feature's favourable part (``scoring.card.shape.favourable_bins``) must never
    score below that neutral 0, so the zero moves to the worst favourable group when that
    group is riskier: ``neutral = max(reference, worst favourable weight)``; every bin's
    weight becomes ``weight - neutral``. The reference goes into the intercept, so the
@@ -30,7 +30,7 @@ contract, so none of it costs privacy (post-processing, ADR 0010):
 
 Monotone weights minus one constant stay monotone; the later odds calibration multiplies
 every weight by the same positive slope; rounding to integer points keeps the order. So
-the deployed card keeps both properties, which ``scoring.shape.check`` proves before any
+the deployed card keeps both properties, which ``scoring.card.shape.check`` proves before any
 card is activated.
 """
 
@@ -43,10 +43,9 @@ from typing import Any, Final
 
 import numpy as np
 
-from scoring.categorical import MappedFeature
+from scoring.card import MappedFeature, labels_of
+from scoring.card.shape import favourable_bins, is_ordered, order_of
 from scoring.contract import Direction
-from scoring.scorecard import labels_of
-from scoring.shape import favourable_bins, is_ordered, order_of
 
 #: The fewest noisy people a group of bins needs before its weight is computed: this many,
 #: or ``MIN_SCALES`` noise scales when there is more noise than that (the scale is public).

@@ -2,7 +2,7 @@
 
 Every answer is a full grid of cells over **public** keys only: the thin-file flag
 (``thin_file``: the bureau facts are missing), the coarse ``region`` (the declared list
-``scoring.outcomes.REGIONS``), the ``score_band`` of the model in force (fixed public
+``scoring.workflow.outcomes.REGIONS``), the ``score_band`` of the model in force (fixed public
 bands, ``dp.score_bands``) and the contract's public bins of any feature. Every cell of
 the grid is released, empty or not, so an answer never reveals which groups exist and no
 DP threshold is needed. A subject falls in exactly one cell.
@@ -41,11 +41,10 @@ import numpy as np
 import numpy.typing as npt
 
 from consent import DataCategory
+from scoring.card.scorecard import REQUIRED_CATEGORY, Scorecard
 from scoring.contract import FEATURES, Feature
-from scoring.decisions import DEFAULT_CUT_OFF
 from scoring.errors import NoActiveModel
-from scoring.outcomes import REGIONS
-from scoring.scorecard import REQUIRED_CATEGORY, Scorecard
+from scoring.workflow import DEFAULT_CUT_OFF, REGIONS
 
 from .errors import InvalidQuery
 from .loss import PrivacyLoss

@@ -29,9 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scoring.categorical import MappedFeature
+from scoring.card import MappedFeature, labels_of
 from scoring.contract import FEATURE_NAMES, FEATURES
-from scoring.scorecard import labels_of
 
 from . import calibration, shaping
 from .loss import PrivacyLoss
@@ -47,8 +46,11 @@ NOISE_SMOOTHING = 2.0
 
 
 @dataclass(frozen=True)
-class Scorecard:
-    """Points per feature and public bin, and the intercept; higher means riskier.
+class WoeCard:
+    """A weight-of-evidence card: float log-odds per feature and public bin, and the intercept.
+
+    Higher means riskier. It is what training releases; the integer points a person is
+    scored and shown are ``scoring.card.Scorecard``, built from its ``as_dict``.
 
     ``shaping`` says, per feature, which bins were merged or pooled (``dp.shaping``).
     """
@@ -65,9 +67,9 @@ class Scorecard:
             total += np.asarray(points)[codes(name, columns)]
         return total
 
-    def calibrated(self, fit: calibration.Calibration) -> Scorecard:
+    def calibrated(self, fit: calibration.Calibration) -> WoeCard:
         """Return the card whose log-odds are ``fit.intercept + fit.slope * mine``."""
-        return Scorecard(
+        return WoeCard(
             fit.intercept + fit.slope * self.intercept,
             {name: [fit.slope * p for p in pts] for name, pts in self.points.items()},
             self.shaping,
@@ -102,7 +104,7 @@ class Scorecard:
 class Trained:
     """A trained scorecard with what its training cost and saw (noisy)."""
 
-    scorecard: Scorecard
+    scorecard: WoeCard
     cost: PrivacyLoss
     epsilon: float | None
     noisy_size: int
@@ -229,16 +231,16 @@ def _noisy_size(noisy: list[int]) -> int:
     return max(0, sum(noisy[:first]))
 
 
-def _woe(noisy: list[int], smoothing: float, minimum: float | None) -> Scorecard:
+def _woe(noisy: list[int], smoothing: float, minimum: float | None) -> WoeCard:
     """The card of the noisy tables: shaped (``minimum`` people per bin) or raw (``None``)."""
     if minimum is None:
         sizes = [len(bin_labels(FEATURES[name])) for name in FEATURE_NAMES]
         intercept, tables = woe_from_tables(noisy, sizes, smoothing)
-        return Scorecard(intercept, dict(zip(FEATURE_NAMES, tables, strict=True)))
+        return WoeCard(intercept, dict(zip(FEATURE_NAMES, tables, strict=True)))
     intercept, shaped = shape_tables(
         [FEATURES[name] for name in FEATURE_NAMES], noisy, smoothing, minimum
     )
-    return Scorecard(
+    return WoeCard(
         intercept,
         {s.name: s.woe for s in shaped},
         {s.name: s.as_dict() for s in shaped},

@@ -35,9 +35,8 @@ from consent.categories import DataCategory
 from consent.errors import ConsentMissing
 from consent.lifecycle import ConsentKeys
 from consent.purposes import Purpose, PurposeKind
-from scoring.contract import FEATURES
-from scoring.models import SubjectFacts, get_facts
-from scoring.outcomes import SubjectOutcome, get_outcome
+from scoring.contract import FEATURES, SubjectFacts, get_facts
+from scoring.workflow import SubjectOutcome, get_outcome
 from store import utcnow
 from store.vault import Vault
 

@@ -3,7 +3,7 @@
 Training is recorded in the ledger like every release (``purpose = training``): the
 reservation is made and committed first, the version stored with the release's id.
 
-A version trained on a lender's own file (``source = "own-data"``, ``dp.own_data``) is
+A version trained on a lender's own file (``source = "own-data"``, ``dp.own_data.training``) is
 never active: ``activate`` refuses it, ``active_version`` never returns it (and a check
 constraint forbids it), and a lender reads only its own (``own_version``).
 """
@@ -16,9 +16,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from scoring.card import Scorecard, check
 from scoring.errors import NoActiveModel
-from scoring.scorecard import Scorecard
-from scoring.shape import check
 
 from . import ledger
 from .allocations import Allocation
@@ -61,7 +60,7 @@ def reserve_training(
 def refuse_nonsense(version: int, points: dict[str, Any]) -> None:
     """Raise ``CardRefused`` if the card's points break a direction or the sharing policy.
 
-    The check runs on the integer points people are shown (``scoring.shape.check``).
+    The check runs on the integer points people are shown (``scoring.card.shape.check``).
     """
     found = check(Scorecard.from_model(version=version, points=points))
     if found:

@@ -23,14 +23,12 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final, cast
 
+from .errors import NotCanonical
+
 #: The largest integer magnitude that every JSON parser (and JCS) reads back exactly.
 MAX_SAFE_INTEGER: Final = 2**53 - 1
 #: How deeply arrays and objects may nest; our documents need fewer than ten levels.
 MAX_DEPTH: Final = 64
-
-
-class NotCanonical(ValueError):
-    """A value cannot be encoded as canonical JSON; the message names where and why."""
 
 
 def canonical_json(value: object) -> bytes:

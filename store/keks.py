@@ -35,6 +35,7 @@ from typing import Final
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from .errors import KekError
 from .keys import derive_key, master_kid
 
 _NONCE: Final = 12
@@ -45,10 +46,6 @@ _TOMBSTONE: Final = ".destroyed"
 #: Returns the active master key and the retired ones (``MasterKeyFolder.load`` or the
 #: environment's), as ``store.vault.Vault`` used to take them.
 MasterKeys = Callable[[], tuple[bytes, Sequence[bytes]]]
-
-
-class KekError(Exception):
-    """The key directory cannot be used as it is; the message says what is wrong."""
 
 
 @dataclass(frozen=True)

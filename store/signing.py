@@ -38,9 +38,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from .canonical import NotCanonical as NotCanonical
 from .canonical import canonical_json as canonical_json
 from .canonical import plain_and_canonical
+from .errors import KeyringError, NotCanonical, SignatureInvalid
 
 log = logging.getLogger(__name__)
 
@@ -51,14 +51,6 @@ JWS_ALG: Final = "EdDSA"
 SIGNATURE_SIZE: Final = 64
 ACTIVE_KEY_FILE: Final = "active.pem"
 RETIRED_KEYS_DIR: Final = "retired"
-
-
-class SignatureInvalid(Exception):
-    """An envelope does not verify: malformed, unknown key, or a signature mismatch."""
-
-
-class KeyringError(Exception):
-    """Key material is missing or is not an Ed25519 key; the message says which."""
 
 
 def thumbprint(key: Ed25519PublicKey) -> str:

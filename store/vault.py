@@ -38,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
+from .errors import KekDestroyed, KeyShredded, SealError
 from .keks import WrappingKeys
 from .keys import master_kid as master_kid
 
@@ -62,21 +63,6 @@ class DataKey(Base):
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime]
     rewrapped_at: Mapped[dt.datetime | None]
-
-
-class SealError(Exception):
-    """A value cannot be opened: tampered, moved, or its key was destroyed.
-
-    Never answered with data: a caller that sees this must not guess.
-    """
-
-
-class KeyShredded(SealError):
-    """The person's data key no longer exists (they were erased)."""
-
-
-class KekDestroyed(SealError):
-    """The data key is wrapped under a KEK that was destroyed: this copy is too old."""
 
 
 class Vault:

@@ -3,7 +3,7 @@
 The statement-level generator (``synthetic.render``) draws a person and their ledger and
 renders it as transactions; here it draws one person, seeded from their subject id, so
 the same person always "connects" the same bank account. The answer is a statement in
-the format ``scoring.extract.extract_statement`` accepts (see ``scoring.statements``):
+the format ``scoring.ingest.extract.extract_statement`` accepts (see ``scoring.ingest.statements``):
 no merchant, description or spending category is ever generated.
 """
 

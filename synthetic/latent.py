@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scoring import MonthlyPanel
-from scoring.panel import WINDOW_MONTHS
+from scoring.ingest import WINDOW_MONTHS
 
 from .profiles import REGION_SHARES, Profile
 

@@ -3,7 +3,7 @@
 AUDIT ONLY. This table exists so the fairness audit can compare outcomes between groups.
 It is never joined into a model's inputs, holds nothing but the synthetic attribute
 (sealed under the subject's data key like every other value about them), and lives apart
-from the facts (``scoring.models.SubjectFacts``) on purpose.
+from the facts (``scoring.contract.models.SubjectFacts``) on purpose.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """Load a synthetic population into the database.
 
 Each subject becomes a ``store.Subject`` with ``origin="synthetic"`` and a fresh random
-id, one ``scoring.models.SubjectFacts`` row, one audit-only
+id, one ``scoring.contract.models.SubjectFacts`` row, one audit-only
 ``synthetic.models.AuditProtectedAttribute`` row and, when the outcomes are given, one
-``scoring.outcomes.SubjectOutcome`` (the drawn 12-month outcome: the only source of
-repayment outcomes in the sandbox) and one ``scoring.outcomes.SubjectRegion`` row. Every
+``scoring.workflow.outcomes.SubjectOutcome`` (the drawn 12-month outcome: the only source of
+repayment outcomes in the sandbox) and one ``scoring.workflow.outcomes.SubjectRegion`` row. Every
 value is sealed. The caller owns the transaction.
 """
 
@@ -17,8 +17,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scoring import ContractViolation, FieldProblem, Offence, check_facts_frame
-from scoring.models import SubjectFacts, seal_facts
-from scoring.outcomes import SubjectOutcome, SubjectRegion, seal_outcome, seal_region
+from scoring.contract.models import SubjectFacts, seal_facts
+from scoring.workflow.outcomes import SubjectOutcome, SubjectRegion, seal_outcome, seal_region
 from store import Subject, new_id
 from store.vault import Vault
 

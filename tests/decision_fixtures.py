@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dp.allocations import Allocation
 from dp.loss import PrivacyLoss
-from dp.training import Scorecard as WoeCard
-from dp.training import Trained
+from dp.training import Trained, WoeCard
 from dp.versions import reserve_training, save_version
+from scoring.card.scorecard import Scorecard, labels_of
+from scoring.card.shape import favourable_bins
 from scoring.contract import CONTRACT, Direction
-from scoring.scorecard import Scorecard, labels_of
-from scoring.shape import favourable_bins
 
 CARD = {
     "method": "fixed test model",
@@ -23,7 +22,7 @@ def woe_points() -> dict:
     """Weights of evidence that fall with safety, 0.35 per bin, keeping the sharing policy.
 
     The worst bin of each feature's favourable part weighs 0 (the neutral of not sharing),
-    so the card passes ``scoring.shape.check``; a 'missing' bin of 0.
+    so the card passes ``scoring.card.shape.check``; a 'missing' bin of 0.
     """
     features = {}
     for feature in CONTRACT:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from consent.lenders import Scope, ensure_lender, issue_key
 from dp.versions import active_version
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
 from tests.consent_fixtures import add_person, grant

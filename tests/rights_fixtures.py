@@ -5,8 +5,8 @@ from __future__ import annotations
 from consent import lifecycle
 from consent.models import Lender
 from scoring.contract import CONTRACT
-from scoring.disputes import open_dispute
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
+from scoring.workflow.disputes import open_dispute
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
 from synthetic.models import AuditProtectedAttribute, seal_group

@@ -23,7 +23,7 @@ from flask import Flask
 from consent import lifecycle, signin
 from consent.analysts import AnalystScope
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, PurposeKind
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
 from synthetic.credit_file import AUDIT_ONLY, MAPPING, generate_credit_file

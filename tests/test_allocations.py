@@ -18,7 +18,7 @@ from dp.allocations import TRAINING, AllocationError, Allocations
 from dp.ledger import max_spent, max_spent_in
 from dp.models import AllocationAccount, Release
 from dp.versions import reserve_training
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service.web.config import ConfigurationError, allocations, load_settings
 from service.web.keys import consent_keys, vault
 from synthetic import generate

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from consent.analysts import AnalystKey, AnalystScope
 from consent.transparency import LogEntry, ReleaseMember
 from dp.models import Release
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service.cli import main
 from service.web.keys import consent_keys, vault
 from synthetic import generate

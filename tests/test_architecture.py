@@ -51,6 +51,9 @@ def _skeleton(tmp_path: Path) -> None:
     for room in ("ui", "commands", "api", "web"):  # the layers of service/ must exist
         (tmp_path / "service" / room).mkdir()
         (tmp_path / "service" / room / "__init__.py").write_text("")
+    for room in ("contract", "ingest", "card", "workflow", "own_data"):  # and of scoring/
+        (tmp_path / "scoring" / room).mkdir()
+        (tmp_path / "scoring" / room / "__init__.py").write_text("")
     for entry in ("app", "cli", "serve"):
         (tmp_path / "service" / f"{entry}.py").write_text("")
 

@@ -3,7 +3,7 @@
 The first round's sandbox card ran against its own contract in 11 of 14 features, and its
 explanations told people that a perfect rent record cost them points. These tests are the
 ones that would have caught it: every card training can produce (several sizes and
-epsilons, built-in and own data in ``test_own_data``) passes ``scoring.shape.check``; a
+epsilons, built-in and own data in ``test_own_data``) passes ``scoring.card.shape.check``; a
 card that breaks it is refused at activation, naming the feature and bins; improving a
 fact never lowers a score; over 10,000 synthetic people no reason names a best-bin fact
 and no one gains by keeping a good record back.
@@ -23,12 +23,12 @@ from consent import DataCategory
 from dp.errors import CardRefused
 from dp.training import Trained, train
 from dp.versions import activate, refuse_nonsense
-from scoring.batch import score_frame
+from scoring.card.batch import score_frame
+from scoring.card.reasons import principal_reasons
+from scoring.card.recourse import find_recourse
+from scoring.card.scorecard import Scorecard, Status, labels_of, score
+from scoring.card.shape import check, favourable_bins
 from scoring.contract import CONTRACT, FEATURE_NAMES, FEATURES, Direction
-from scoring.reasons import principal_reasons
-from scoring.recourse import find_recourse
-from scoring.scorecard import Scorecard, Status, labels_of, score
-from scoring.shape import check, favourable_bins
 from synthetic import generate
 from tests.decision_fixtures import store_version, woe_points
 

@@ -21,7 +21,7 @@ from scoring import (
     prohibition_for,
 )
 from scoring.contract import Feature
-from scoring.models import SubjectFacts, get_facts, put_facts
+from scoring.contract.models import SubjectFacts, get_facts, put_facts
 from synthetic import generate
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,11 +20,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import scoring.decisions
+import scoring.workflow.decisions
 import service.api.decisions
 from consent.transparency import LogEntry
-from scoring.decisions import Decision
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
+from scoring.workflow.decisions import Decision
 from service.web.keys import consent_keys, vault
 from store.db import WRITE, WriterQueue, make_engine
 from store.migrate import upgrade
@@ -82,7 +82,10 @@ def _another_writer_may_write(engine) -> bool:
 def test_a_decision_holds_the_write_lock_only_to_log_and_to_store(sqlite_file, monkeypatch):
     app, engine, subject_id = sqlite_file
     seen = {}
-    explain, show = scoring.decisions.build_explanation, service.api.decisions.decision_shown
+    explain, show = (
+        scoring.workflow.decisions.build_explanation,
+        service.api.decisions.decision_shown,
+    )
 
     def explaining(**kw):
         # While the explanation is built another connection may write, and it already
@@ -95,7 +98,7 @@ def test_a_decision_holds_the_write_lock_only_to_log_and_to_store(sqlite_file, m
         seen["answering"] = _another_writer_may_write(engine)
         return show(*args, **kw)
 
-    monkeypatch.setattr(scoring.decisions, "build_explanation", explaining)
+    monkeypatch.setattr(scoring.workflow.decisions, "build_explanation", explaining)
     monkeypatch.setattr(service.api.decisions, "decision_shown", answering)
     answer = app.test_client().post(
         f"/v1/subjects/{subject_id}/decisions", json={}, headers=signed_in_headers(app, subject_id)
@@ -125,7 +128,7 @@ def test_a_decision_that_fails_after_the_read_keeps_the_read_in_the_log(live, mo
     def broken(**_kw):
         raise RuntimeError("the explanation could not be built")
 
-    monkeypatch.setattr(scoring.decisions, "build_explanation", broken)
+    monkeypatch.setattr(scoring.workflow.decisions, "build_explanation", broken)
     answer = app.test_client().post(
         f"/v1/subjects/{subject_id}/decisions", json={}, headers=signed_in_headers(app, subject_id)
     )

@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from consent import lifecycle
 from dp.versions import active_version
-from scoring.decisions import Decision, DecisionError
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
+from scoring.workflow.decisions import Decision, DecisionError
 from service.commands.reviews import reviews
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
@@ -231,7 +231,7 @@ def test_review_lifecycle_with_an_override(app, client, person):
 def test_erasure_takes_decisions_and_reviews_with_it(app, client, person):
     from sqlalchemy import func, select
 
-    from scoring.decisions import Decision
+    from scoring.workflow.decisions import Decision
 
     subject_id, headers = person()
     decision_id = _decide(client, subject_id, headers).json["id"]

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 def test_the_demo_walks_from_enrolment_to_a_refused_budget(tmp_path, live_engine):
     app = make_test_app(tmp_path, engine=live_engine, privacy_budget_rho="1")
-    from scoring.models import put_facts
+    from scoring.contract.models import put_facts
 
     with session_factory(app)() as s, s.begin():
         add_model(s)

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from consent import transparency
-from scoring.disputes import DisputeError, disputed_features, resolve_dispute
-from scoring.models import get_facts
+from scoring.contract.models import get_facts
+from scoring.workflow.disputes import DisputeError, disputed_features, resolve_dispute
 from service.api.rights import STATEMENT_MAX
 from service.commands.disputes import disputes
 from service.web.keys import consent_keys, vault

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from dp import calibration
 from dp.training import train
+from scoring.card.metrics import auc, deployed_metrics
+from scoring.card.scorecard import Scorecard as DeployedCard
 from scoring.contract import FEATURE_NAMES
-from scoring.metrics import auc, deployed_metrics
-from scoring.scorecard import Scorecard as DeployedCard
 from synthetic import generate
 
 

@@ -15,11 +15,11 @@ from dp.ledger import fingerprint
 from dp.models import Release
 from dp.score_bands import SCORE, band_codes, band_labels, score_inputs, scores_of
 from dp.statistics import StatQuery, columns_of, plan, tabulate
+from scoring.card.scorecard import FeaturePoints, Scorecard, insufficient_data, score
 from scoring.contract import FEATURES
-from scoring.disputes import open_dispute
+from scoring.contract.models import put_facts
 from scoring.errors import NoActiveModel
-from scoring.models import put_facts
-from scoring.scorecard import FeaturePoints, Scorecard, insufficient_data, score
+from scoring.workflow.disputes import open_dispute
 from service.web.keys import consent_keys, vault
 from synthetic import generate
 from tests.analyst_fixtures import analyst_client

@@ -17,7 +17,7 @@ from dp.models import ModelVersion, PrivacyAccount, Release
 from dp.statistics import StatQuery, plan, tabulate
 from dp.training import training_cost
 from dp.training_data import MODEL_CATEGORIES, read_training_data, reserve_training_snapshot
-from scoring.outcomes import (
+from scoring.workflow.outcomes import (
     REGIONS,
     SubjectOutcome,
     SubjectRegion,

@@ -13,7 +13,7 @@ from dp import InvalidQuery, LossRequest
 from dp.models import Release
 from dp.statistics import StatQuery, bin_labels, columns_of, plan, tabulate
 from scoring.contract import FEATURES
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service.web.keys import consent_keys, vault
 from synthetic import generate
 from tests.analyst_fixtures import analyst_client

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from consent import gate, merkle
 from consent.purposes import Purpose
 from consent.receipts import receipt_leaf_hash, verify_receipt
-from scoring.disputes import open_dispute
-from scoring.models import SubjectFacts, get_facts, put_facts
+from scoring.contract.models import SubjectFacts, get_facts, put_facts
+from scoring.workflow.disputes import open_dispute
 from service.web.keys import consent_keys, vault
 from store import Base
 from store.vault import DataKey, KeyShredded

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import Engine, delete, insert, select, text
 from sqlalchemy.orm import Session
 
-from scoring.models import SubjectFacts, get_facts, put_facts
+from scoring.contract.models import SubjectFacts, get_facts, put_facts
 from service.web.keys import kek_folder, vault
 from store import Base, make_engine, upgrade
 from store.vault import DataKey, KekDestroyed, SealError

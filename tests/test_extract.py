@@ -12,7 +12,7 @@ import polars as pl
 import pytest
 
 from scoring import CASHFLOW_FEATURES, ContractViolation, Offence, extract_frame, extract_statement
-from scoring.statements import parse_statement
+from scoring.ingest.statements import parse_statement
 from synthetic import generate
 
 AS_OF = "2025-12-31"

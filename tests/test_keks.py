@@ -11,9 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from store import upgrade
-from store.keks import KekError, KekFolder, retired_at
+from store.errors import KekDestroyed, KekError
+from store.keks import KekFolder, retired_at
 from store.keys import MasterKeyFolder, master_kid
-from store.vault import DataKey, KekDestroyed, Vault
+from store.vault import DataKey, Vault
 from tests.consent_fixtures import add_person
 
 T0 = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)

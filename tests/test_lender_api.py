@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from consent import lifecycle
 from consent.lenders import Scope, authenticate_key, revoke_key
-from scoring.decisions import Decision
+from scoring.workflow.decisions import Decision
 from service.web.keys import consent_keys
 from service.web.sessions import session_factory
 from tests.lender_fixtures import add_key, make_world

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 
 from dp.training import train
-from scoring.batch import score_frame
+from scoring.card.batch import score_frame
+from scoring.card.metrics import auc, default_probability, deployed_metrics
+from scoring.card.scorecard import Scorecard
 from scoring.contract import FEATURE_NAMES
-from scoring.metrics import auc, default_probability, deployed_metrics
-from scoring.scorecard import Scorecard
 from synthetic import generate
 
 

@@ -12,21 +12,29 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from dp import BudgetExhausted
-from dp.fairness import fairness_report
 from dp.loss import PrivacyLoss
 from dp.models import ModelVersion, Release
-from dp.own_data import KIND, count_tables, direction_check, fit_points, plan, train_from_file
+from dp.own_data.fairness import fairness_report
+from dp.own_data.training import (
+    KIND,
+    count_tables,
+    direction_check,
+    fit_points,
+    plan,
+    train_from_file,
+)
 from dp.versions import activate, active_version, own_version
 from scoring import ContractViolation
-from scoring.batch import score_codes
-from scoring.categorical import CategoricalFeature
-from scoring.history_file import DirtyFile, check_file, check_records, record_frame
-from scoring.mapping import parse_mapping
-from scoring.reasons import principal_reasons
-from scoring.record_explain import explain_record, score_record
-from scoring.recourse import allowed, find_recourse
-from scoring.scorecard import Scorecard, rescore
-from scoring.shape import check
+from scoring.card.batch import score_codes
+from scoring.card.categorical import CategoricalFeature
+from scoring.card.reasons import principal_reasons
+from scoring.card.recourse import allowed, find_recourse
+from scoring.card.scorecard import Scorecard, rescore
+from scoring.card.shape import check
+from scoring.errors import DirtyFile
+from scoring.own_data.history_file import check_file, check_records, record_frame
+from scoring.own_data.mapping import parse_mapping
+from scoring.own_data.record_explain import explain_record, score_record
 from store import utcnow
 from store.signing import verify
 from synthetic.credit_file import MAPPING, dirty_copy, generate_credit_file
@@ -345,14 +353,14 @@ def test_the_same_data_draws_on_one_budget(session, credit, mapping, budget, sec
 
 
 def test_a_failure_after_the_charge_leaves_nothing(sessions, credit, mapping, monkeypatch):
-    import dp.own_data
+    import dp.own_data.training
 
     labelled = check_file(credit, mapping)
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(dp.own_data, "save_own_version", broken)
+    monkeypatch.setattr(dp.own_data.training, "save_own_version", broken)
     with sessions() as s:
         before = (
             s.scalar(select(func.count()).select_from(Release)),

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from flask.cli import ScriptInfo
 
-from scoring.mapping import parse_mapping
+from scoring.own_data.mapping import parse_mapping
 from service.cli import main
 from synthetic.credit_file import MAPPING
 from tests.conftest import make_test_app

@@ -25,7 +25,8 @@ from consent.receipts import (
 )
 from consent.treehead import TreeHead, sign_tree_head
 from store.canonical import canonical_json
-from store.signing import Keyring, SignatureInvalid
+from store.errors import SignatureInvalid
+from store.signing import Keyring
 
 KEYRING = Keyring(Ed25519PrivateKey.generate())
 GRANTED = dt.datetime(2025, 3, 1, 12, 30, 5, 999_999, tzinfo=dt.UTC)

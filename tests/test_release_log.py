@@ -20,7 +20,7 @@ from sqlalchemy import select, update
 
 from consent import lifecycle, membership, merkle
 from consent.transparency import ReleaseMember, verify_log
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service.web.keys import consent_keys, vault
 from store.signing import canonical_json
 from synthetic import generate

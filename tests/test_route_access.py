@@ -20,7 +20,7 @@ from consent import lifecycle
 from consent.lenders import Scope, ensure_lender
 from consent.purposes import NOTICES, Purpose
 from scoring.contract import CONTRACT
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
 from tests.conftest import make_test_app

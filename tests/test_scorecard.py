@@ -11,13 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from consent import DataCategory
-from scoring.batch import score_frame
-from scoring.contract import CONTRACT, FEATURES, Direction
-from scoring.explain import build_explanation
-from scoring.reasons import MAX_REASONS, principal_reasons
-from scoring.recourse import allowed as allowed_move
-from scoring.recourse import find_recourse
-from scoring.scorecard import (
+from scoring.card.batch import score_frame
+from scoring.card.explain import build_explanation
+from scoring.card.reasons import MAX_REASONS, principal_reasons
+from scoring.card.recourse import allowed as allowed_move
+from scoring.card.recourse import find_recourse
+from scoring.card.scorecard import (
     BASE_ODDS,
     BASE_SCORE,
     PDO,
@@ -27,7 +26,8 @@ from scoring.scorecard import (
     labels_of,
     score,
 )
-from scoring.shape import check, failing_features, favourable_bins
+from scoring.card.shape import check, failing_features, favourable_bins
+from scoring.contract import CONTRACT, FEATURES, Direction
 from store import utcnow
 from tests.decision_fixtures import CARD, card, woe_points
 

@@ -18,21 +18,13 @@ from hypothesis import strategies as st
 
 from store.canonical import (
     MAX_SAFE_INTEGER,
-    NotCanonical,
     _plain,
     canonical_json,
     plain_and_canonical,
     plain_json,
 )
-from store.signing import (
-    Keyring,
-    KeyringError,
-    SignatureInvalid,
-    public_jwk,
-    public_keys_from_jwks,
-    thumbprint,
-    verify,
-)
+from store.errors import KeyringError, NotCanonical, SignatureInvalid
+from store.signing import Keyring, public_jwk, public_keys_from_jwks, thumbprint, verify
 
 # RFC 8032 section 7.1, TEST 1: a published key, so a known answer, and never a secret.
 RFC8032_SECRET = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")

@@ -7,7 +7,7 @@ import json
 import polars as pl
 from sqlalchemy import delete, func, select
 
-from scoring.models import SubjectFacts, get_facts
+from scoring.contract.models import SubjectFacts, get_facts
 from service.commands.synth import synth
 from service.web.keys import vault
 from store import Subject

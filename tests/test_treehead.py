@@ -17,7 +17,8 @@ from consent.treehead import (
     unix_millis,
     verify_tree_head,
 )
-from store.signing import Keyring, SignatureInvalid
+from store.errors import SignatureInvalid
+from store.signing import Keyring
 
 KEYRING = Keyring(Ed25519PrivateKey.generate())
 LEAVES = [leaf_hash(bytes([i])) for i in range(7)]

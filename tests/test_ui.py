@@ -10,7 +10,7 @@ import pytest
 
 from consent import signin
 from consent.models import Consent, Enrolment
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service.web.headers import PAGE_CSP as UI_CSP
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from service import create_app
 from service.web.keys import vault
 from service.web.sessions import session_factory

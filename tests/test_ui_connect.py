@@ -10,7 +10,7 @@ import pytest
 from consent import transparency
 from scoring import extract_statement
 from scoring.contract import CONTRACT
-from scoring.models import get_facts, put_facts
+from scoring.contract.models import get_facts, put_facts
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
 from synthetic.bank import bank_statement

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import update
 
-from scoring.outcomes import SubjectRegion
+from scoring.workflow.outcomes import SubjectRegion
 from store.keks import KekFolder, WrappingKeys
 from store.keys import MasterKeyFolder, new_master_key
 from store.vault import DataKey, KeyShredded, SealError, Vault, put_sealed
@@ -120,7 +120,7 @@ def test_without_the_retired_key_a_rewrapped_database_is_unreadable(
 def test_a_moved_ciphertext_is_refused_over_http_with_no_data(app, client):
     from sqlalchemy import select
 
-    from scoring.models import SubjectFacts, put_facts
+    from scoring.contract.models import SubjectFacts, put_facts
     from service.web.keys import consent_keys
     from service.web.keys import vault as app_vault
     from service.web.sessions import session_factory
@@ -149,7 +149,7 @@ def test_a_moved_ciphertext_is_refused_over_http_with_no_data(app, client):
 
 
 def test_keys_rotate_command_rewraps_while_values_stay_readable(app):
-    from scoring.models import get_facts, put_facts
+    from scoring.contract.models import get_facts, put_facts
     from service.commands.keys import keys
     from service.web.keys import vault as app_vault
     from service.web.sessions import session_factory
@@ -203,7 +203,7 @@ def test_put_sealed_inserts_once_then_replaces_with_a_new_time(session, vault, p
 
 
 def test_keys_rotate_master_in_development_rewraps_the_key_files(app, tmp_path):
-    from scoring.models import get_facts, put_facts
+    from scoring.contract.models import get_facts, put_facts
     from service.commands.keys import keys
     from service.web.keys import vault as app_vault
     from service.web.sessions import session_factory

@@ -23,14 +23,14 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
 from dp.versions import active_card
-from scoring.decisions import (
+from scoring.workflow.decisions import (
     Policy,
     decide,
     decision_of,
     decisions_of,
     open_decision,
 )
-from scoring.reviews import open_review, review_out
+from scoring.workflow.reviews import open_review, review_out
 
 from ..web.auth import gated, self_service
 from ..web.keys import consent_keys, vault

@@ -23,16 +23,16 @@ from consent import gate, lifecycle, transparency
 from consent.lifecycle import ConsentKeys
 from consent.models import Consent, ConsentEvent, Enrolment
 from scoring.contract import CONTRACT
-from scoring.decisions import decisions_of, open_decision
-from scoring.disputes import (
+from scoring.contract.models import get_facts, recorded_at
+from scoring.workflow.decisions import decisions_of, open_decision
+from scoring.workflow.disputes import (
     FactDispute,
     disputed_features,
     disputes_of,
     resolution_of,
     statement_of,
 )
-from scoring.models import get_facts, recorded_at
-from scoring.reviews import review_out, reviews_of
+from scoring.workflow.reviews import review_out, reviews_of
 from store import Subject, utcnow
 from store.db import WRITE
 from store.vault import Vault

@@ -18,8 +18,8 @@ from consent import DataCategory, gate
 from consent.errors import ConsentMissing, ConsentNotFound
 from consent.purposes import Purpose
 from scoring.contract import CONTRACT
-from scoring.disputes import disputed_features
-from scoring.models import SubjectFacts, get_facts
+from scoring.contract.models import SubjectFacts, get_facts
+from scoring.workflow.disputes import disputed_features
 
 from ..web.auth import gated
 from ..web.keys import consent_keys, vault

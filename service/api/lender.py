@@ -33,9 +33,9 @@ from consent.lenders import Scope
 from consent.models import Lender
 from consent.purposes import Purpose, PurposeKind
 from dp.versions import active_card
-from scoring.decisions import Decision, Policy, open_decision
-from scoring.lending import decision_for, decisions_for, request_decision, shared_part
-from scoring.reviews import effective_decision, open_review
+from scoring.workflow.decisions import Decision, Policy, open_decision
+from scoring.workflow.lending import decision_for, decisions_for, request_decision, shared_part
+from scoring.workflow.reviews import effective_decision, open_review
 
 from ..web.auth import calling_lender, lender
 from ..web.keys import consent_keys, vault

@@ -27,18 +27,12 @@ from pydantic import BaseModel, Field, StrictInt
 from consent.lenders import Scope
 from dp.own_data import DEFAULT_CUT_OFF, MIN_EPSILON, train_from_file
 from dp.versions import own_version, own_versions
-from scoring.history_file import (
-    DirtyFile,
-    RowProblem,
-    check_file,
-    check_records,
-    frame_from_bytes,
-    record_frame,
-)
-from scoring.mapping import parse_mapping
-from scoring.prohibited import refuse_prohibited
-from scoring.record_explain import explain_record
-from scoring.scorecard import Scorecard
+from scoring.card.scorecard import Scorecard
+from scoring.contract.prohibited import refuse_prohibited
+from scoring.errors import DirtyFile, RowProblem
+from scoring.own_data.history_file import check_file, check_records, frame_from_bytes, record_frame
+from scoring.own_data.mapping import parse_mapping
+from scoring.own_data.record_explain import explain_record
 from store import utcnow
 
 from ..web.auth import calling_lender, lender

@@ -22,7 +22,7 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from pydantic import BaseModel, Field
 
-from scoring.disputes import disputes_of, open_dispute
+from scoring.workflow.disputes import disputes_of, open_dispute
 
 from ..web.auth import self_service
 from ..web.keys import vault

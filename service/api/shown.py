@@ -11,8 +11,8 @@ from typing import Any
 
 from consent import gate
 from scoring.contract import CONTRACT
-from scoring.decisions import Decision, open_decision
-from scoring.reviews import effective_decision, review_out, reviews_of
+from scoring.workflow.decisions import Decision, open_decision
+from scoring.workflow.reviews import effective_decision, review_out, reviews_of
 
 from ..web.keys import consent_keys, vault
 from ..web.sessions import db

@@ -26,7 +26,7 @@ from flask.cli import with_appcontext
 
 from consent.analysts import AnalystScope, Role, ensure_analyst, issue_analyst_key
 from consent.lenders import Scope, ensure_lender, issue_key
-from scoring.models import put_facts
+from scoring.contract.models import put_facts
 from store import Subject
 
 from ..web.keys import vault

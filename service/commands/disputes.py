@@ -21,13 +21,9 @@ from sqlalchemy import select
 from consent import gate
 from scoring import ContractViolation
 from scoring.contract import FEATURES
-from scoring.disputes import (
-    DisputeError,
-    FactDispute,
-    resolve_dispute,
-    statement_of,
-)
-from scoring.models import get_facts
+from scoring.contract.models import get_facts
+from scoring.errors import DisputeError
+from scoring.workflow.disputes import FactDispute, resolve_dispute, statement_of
 
 from ..web.keys import consent_keys, vault
 from ..web.sessions import session_factory

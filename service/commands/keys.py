@@ -17,7 +17,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from store import utcnow
-from store.keks import Kek, KekError, KekFolder, retired_at
+from store.errors import KekError
+from store.keks import Kek, KekFolder, retired_at
 from store.keys import MasterKeyFolder, master_kid
 from store.vault import Vault
 

@@ -37,10 +37,10 @@ from sqlalchemy import select
 from dp.allocations import TRAINING
 from dp.errors import CardRefused, LedgerBug
 from dp.statistics import bin_labels
+from scoring.card.metrics import deployed_metrics
+from scoring.card.scorecard import Scorecard as DeployedCard
+from scoring.card.shape import check, favourable_bins
 from scoring.contract import FEATURE_NAMES, FEATURES
-from scoring.metrics import deployed_metrics
-from scoring.scorecard import Scorecard as DeployedCard
-from scoring.shape import check, favourable_bins
 from store.db import WRITE
 
 from ..web.config import allocations, budget
@@ -302,7 +302,7 @@ def _card(trained: Trained, delta: float) -> dict[str, Any]:
 
 
 def _checks(trained: Trained) -> dict[str, Any]:
-    """The shape and sharing-policy checks of the deployed points (``scoring.shape``)."""
+    """The shape and sharing-policy checks of the deployed points (``scoring.card.shape``)."""
     found = check(_deployed(trained))
     return {
         "monotone_in_declared_direction": not any(v.kind == "direction" for v in found),

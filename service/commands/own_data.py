@@ -23,9 +23,10 @@ from flask.cli import with_appcontext
 from consent.models import Lender
 from dp.errors import BudgetExhausted, InvalidQuery
 from scoring import ContractViolation
-from scoring.history_file import DirtyFile, LabelledFile, check_file, check_records, read_frame
-from scoring.mapping import FileMapping, parse_mapping
-from scoring.prohibited import refuse_prohibited
+from scoring.contract.prohibited import refuse_prohibited
+from scoring.errors import DirtyFile
+from scoring.own_data.history_file import LabelledFile, check_file, check_records, read_frame
+from scoring.own_data.mapping import FileMapping, parse_mapping
 from store import utcnow
 from store.db import WRITE
 
@@ -134,7 +135,7 @@ def _train(
 def _cards(version: int) -> tuple[Any, dict[str, Any]]:
     from dp.errors import ModelNotFound
     from dp.versions import own_version
-    from scoring.scorecard import Scorecard
+    from scoring.card.scorecard import Scorecard
 
     with session_factory()() as session:
         try:
@@ -157,7 +158,7 @@ def _cards(version: int) -> tuple[Any, dict[str, Any]]:
 @with_appcontext
 def score_command(version: int, data: Path, cut_off: int | None, explain: bool) -> None:
     """Score and explain the records of DATA against own-data model VERSION."""
-    from scoring.record_explain import (
+    from scoring.own_data.record_explain import (
         decision_of,
         explain_record,
         reason_features,

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session
 
 from consent import gate
 from scoring.contract import CONTRACT
-from scoring.decisions import Decision, open_decision
-from scoring.reviews import OVERRIDES, ReviewError, resolve_review, review_out, reviews_of
+from scoring.errors import ReviewError
+from scoring.workflow.decisions import Decision, open_decision
+from scoring.workflow.reviews import OVERRIDES, resolve_review, review_out, reviews_of
 
 from ..web.keys import consent_keys, vault
 from ..web.sessions import session_factory

@@ -20,8 +20,8 @@ from werkzeug.wrappers import Response as BaseResponse
 from consent import DataCategory, gate
 from scoring import CASHFLOW_FEATURES, extract_statement
 from scoring.contract import CONTRACT
-from scoring.facts import FactValue
-from scoring.models import put_facts
+from scoring.contract.facts import FactValue
+from scoring.contract.models import put_facts
 from synthetic.bank import bank_statement
 
 from ..web.keys import consent_keys, vault

@@ -32,9 +32,9 @@ from consent.errors import ConsentError
 from consent.models import Enrolment, Lender
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose, PurposeKind, notice_for
 from consent.receipts import verify_receipt
-from scoring.models import SubjectFacts
+from scoring.contract.models import SubjectFacts
 from store import Subject, utcnow
-from store.signing import SignatureInvalid
+from store.errors import SignatureInvalid
 
 from ..web.keys import consent_keys
 from ..web.outbox import deliver_link

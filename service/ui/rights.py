@@ -28,10 +28,10 @@ from consent.errors import ConsentError
 from dp.errors import PrivacyError
 from dp.versions import active_card
 from scoring.contract import CONTRACT
-from scoring.decisions import Policy, decide, decision_of, decisions_of
-from scoring.disputes import DisputeError, disputes_of, open_dispute
-from scoring.errors import ContractViolation, NoActiveModel
-from scoring.reviews import ReviewError, open_review
+from scoring.errors import ContractViolation, DisputeError, NoActiveModel, ReviewError
+from scoring.workflow.decisions import Policy, decide, decision_of, decisions_of
+from scoring.workflow.disputes import disputes_of, open_dispute
+from scoring.workflow.reviews import open_review
 
 from ..api.erased import KEPT_WHY, after_erasure
 from ..api.export import SECTIONS, dispute_out, exported

@@ -19,17 +19,18 @@ from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge, U
 
 from consent import errors as consent_errors
 from consent import lenders, transparency
-from dp import BudgetExhausted, InvalidQuery
-from dp.errors import ModelNotFound
-from scoring import ContractViolation
-from scoring.decisions import DecisionNotFound
-from scoring.disputes import DisputeError
-from scoring.errors import NoActiveModel
-from scoring.history_file import DirtyFile
-from scoring.lending import IdempotencyConflict
-from scoring.recourse import RecourseBug
-from scoring.reviews import ReviewError
-from store import vault
+from dp.errors import BudgetExhausted, InvalidQuery, ModelNotFound
+from scoring.errors import (
+    ContractViolation,
+    DecisionNotFound,
+    DirtyFile,
+    DisputeError,
+    IdempotencyConflict,
+    NoActiveModel,
+    RecourseBug,
+    ReviewError,
+)
+from store.errors import KeyShredded, Refusal, SealError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -128,14 +129,14 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         "The entry is not yet sequenced, or no signed tree head exists for that size. Ask "
         "for the current tree head first; it sequences every committed entry.",
     ),
-    vault.KeyShredded: ProblemType(
+    KeyShredded: ProblemType(
         "erased",
         "Erased",
         404,
         "The person's data key was destroyed when they erased their account: nothing about "
         "them can be read any more.",
     ),
-    vault.SealError: ProblemType(
+    SealError: ProblemType(
         "integrity-failure",
         "Stored data failed its integrity check",
         500,
@@ -327,7 +328,8 @@ def _domain(exc: Exception) -> Response:
         if kind is not None:
             if kind.status >= 500:
                 log.error("%s: %s", kind.slug, type(exc).__name__)
-            extensions: dict[str, Any] = dict(getattr(exc, "problem_extensions", {}) or {})
+            # A refusal carries its detail; an internal bug (InternalBug) carries none.
+            extensions = dict(exc.problem_extensions) if isinstance(exc, Refusal) else {}
             return typed_problem(kind, str(exc), **extensions)
     return _unexpected(exc)
 

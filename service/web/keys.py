@@ -18,7 +18,8 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from consent.lifecycle import ConsentKeys
-from store.keks import KekError, KekFolder, MasterKeys
+from store.errors import KekError
+from store.keks import KekFolder, MasterKeys
 from store.keys import (
     MasterKeyFolder,
     Pseudonyms,

@@ -94,7 +94,7 @@ def restart_ready_to_write() -> Session:
 class SplitWrites:
     """A decision's transactions: read, log the read, compute, then store (ADR 0016).
 
-    Passed as ``phases`` to ``scoring.decisions.decide`` from a route marked
+    Passed as ``phases`` to ``scoring.workflow.decisions.decide`` from a route marked
     ``split_writes``, whose transaction begins by only reading (sign-in, model, consent).
     ``authorizing`` begins a transaction ready to write for the consent check and its log
     entry, which ``authorized`` commits; the facts are read, scored, explained and signed

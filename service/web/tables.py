@@ -11,12 +11,12 @@ import consent.models
 import consent.signin
 import consent.transparency  # noqa: F401
 import dp.models  # noqa: F401
-import scoring.decisions
-import scoring.disputes
-import scoring.lending
-import scoring.models
-import scoring.outcomes
-import scoring.reviews  # noqa: F401
+import scoring.contract.models
+import scoring.workflow.decisions
+import scoring.workflow.disputes
+import scoring.workflow.lending
+import scoring.workflow.outcomes
+import scoring.workflow.reviews  # noqa: F401
 import store.models
 import store.vault  # noqa: F401
 import synthetic.models  # noqa: F401

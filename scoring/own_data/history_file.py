@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -28,55 +28,19 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from .categorical import CategoricalFeature, MappedFeature
+from ..card import CategoricalFeature, MappedFeature
+from ..errors import MAX_REPORTED, DirtyFile, RowProblem
 from .mapping import AuditColumn, FileMapping
 
 Codes = npt.NDArray[np.int64]
 Values = npt.NDArray[np.float64]
 FileFormat = Literal["csv", "parquet"]
 
-#: The most problems a report lists (it still counts them all).
-MAX_REPORTED: Final = 100
 #: The fewest rows, and the fewest of each outcome, a file can be trained on.
 MIN_ROWS: Final = 100
 MIN_PER_OUTCOME: Final = 20
 #: The most rows a file may hold.
 MAX_ROWS: Final = 2_000_000
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    """One problem of a file: its row (``None`` for the whole column), column and why."""
-
-    row: int | None
-    column: str
-    problem: str
-
-
-class DirtyFile(ValueError):
-    """The file breaks its mapping; nothing was imported. ``problems`` says where.
-
-    ``total`` counts every problem; ``problems`` lists the first ``MAX_REPORTED``.
-    """
-
-    def __init__(self, problems: Iterable[RowProblem], total: int = 0) -> None:
-        self.problems: tuple[RowProblem, ...] = tuple(problems)[:MAX_REPORTED]
-        if not self.problems:
-            raise ValueError("a DirtyFile needs at least one problem (this is a bug)")
-        self.total = max(total, len(self.problems))
-        rows = {p.row for p in self.problems if p.row is not None}
-        where = f" (first in row {min(rows)})" if rows else ""
-        super().__init__(
-            f"the file was refused: {self.total} problem(s){where}; nothing was imported"
-        )
-
-    @property
-    def problem_extensions(self) -> dict[str, Any]:
-        """The row-level report, as plain data (values are never included)."""
-        return {
-            "problems_total": self.total,
-            "problems": [asdict(p) for p in self.problems],
-        }
 
 
 @dataclass(frozen=True)

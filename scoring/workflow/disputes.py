@@ -18,16 +18,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from store import Base, UuidPk, new_id, utcnow
 from store.vault import Vault
 
-from .contract import FEATURES
-from .errors import ContractViolation, FieldProblem, Offence
-from .models import get_facts, put_facts
+from ..contract import FEATURES, get_facts, put_facts
+from ..errors import ContractViolation, DisputeError, FieldProblem, Offence
 
 TABLE = "fact_disputes"
 Outcome = Literal["upheld", "rejected"]
-
-
-class DisputeError(Exception):
-    """A dispute cannot be opened or resolved in its current state."""
 
 
 class FactDispute(Base):

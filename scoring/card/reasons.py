@@ -1,6 +1,6 @@
 """Principal reasons: the facts that lowered the score below neutral, said plainly.
 
-A fact scores points against the neutral 0 of not sharing it (``scoring.shape``): below 0
+A fact scores points against the neutral 0 of not sharing it (``scoring.card.shape``): below 0
 it lowered the score, at 0 or above it did not. Only facts that lowered the score are
 reasons (an adverse-action notice names what counted against the applicant), ranked by
 how far below neutral they took the score, then by the points lost against the best
@@ -9,7 +9,7 @@ four is "not likely to be helpful"). A fact in its feature's best bin never scor
 0 on a card that passes its checks, so it is never a reason. A feature left out
 (withheld, missing, disputed) scored 0 and is never a reason; the explanation lists it
 under what was not used. Each reason names the person's own value and its range in
-words, what it took off, and which values earn the most (``scoring.wording``).
+words, what it took off, and which values earn the most (``scoring.card.wording``).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from ..contract import FEATURES
 from .categorical import CategoricalFeature, MappedFeature
-from .contract import FEATURES
 from .scorecard import Line, Scorecard, Scored
 from .shape import is_ordered
 from .wording import bins_words, points_words, value_words

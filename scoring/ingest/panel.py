@@ -18,7 +18,7 @@ import polars as pl
 
 from consent import DataCategory
 
-from .contract import CONTRACT, FEATURES
+from ..contract import CONTRACT, FEATURES
 
 #: Months in the statement window, and in the "last 12 months" of the recent features.
 WINDOW_MONTHS = 24

@@ -21,16 +21,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from store import Base, UuidPk, new_id, utcnow
 from store.vault import Vault
 
+from ..errors import ReviewError
 from .decisions import Decision
 
 TABLE: Final = "decision_reviews"
 ReviewOutcome = Literal["upheld", "overridden"]
 #: What a reviewer may override a decision to.
 OVERRIDES: Final = ("approve", "refer", "decline")
-
-
-class ReviewError(Exception):
-    """A review cannot be opened or resolved in its current state."""
 
 
 class DecisionReview(Base):

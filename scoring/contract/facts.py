@@ -8,8 +8,8 @@ from typing import Any
 
 import polars as pl
 
-from .contract import CONTRACT, FEATURE_NAMES, FEATURES, Feature
-from .errors import ContractViolation, FieldProblem, Offence
+from ..errors import ContractViolation, FieldProblem, Offence
+from .features import CONTRACT, FEATURE_NAMES, FEATURES, Feature
 from .prohibited import canonical_name, check_columns, field_problem
 
 #: A validated fact: an int or float inside the feature's range, or None where allowed.

@@ -74,7 +74,7 @@ def score_codes(card: Scorecard, codes: Mapping[str, npt.NDArray[np.int64]]) -> 
     """Score rows given each feature's bin index (every feature used, none missing).
 
     For a model trained from a lender's mapping, whose rows are checked whole before they
-    are scored (``scoring.history_file``): the same points ``scorecard.score`` adds up.
+    are scored (``scoring.own_data.history_file``): the same points ``scorecard.score`` adds up.
     """
     first = next(iter(codes.values()))
     total = np.full(len(first), card.base, dtype=np.float64)

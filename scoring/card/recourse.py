@@ -5,7 +5,7 @@ and that were actually scored may change (never income regularity, history lengt
 bureau delinquencies, never a withheld or disputed fact), and only in their favourable
 direction: a ``lowers_risk`` value only up, a ``raises_risk`` one only down (a categorical
 feature with a declared direction only along its declared order). A feature whose points
-fail the card's checks (``scoring.shape``) is not actionable at all: advice read off a
+fail the card's checks (``scoring.card.shape``) is not actionable at all: advice read off a
 card that runs backwards would be wrong. The search is exact over the
 card's public bins: it tries one feature, then two, and so on; among the sets of the
 smallest size it prefers the fewest bin steps, then the most points. Each change moves a
@@ -21,18 +21,15 @@ from dataclasses import dataclass
 from itertools import combinations, product
 from typing import Final
 
+from ..contract import Direction, Feature
+from ..errors import RecourseBug
 from .categorical import CategoricalFeature, MappedFeature
-from .contract import Direction, Feature
 from .scorecard import Scorecard, Scored, Status, rescore
 from .shape import failing_features, order_of
 from .wording import points_words, title, value_words
 
 #: Above this many features in a set, each goes straight to its best bin (no finer search).
 FINE_SEARCH_UP_TO: Final = 3
-
-
-class RecourseBug(Exception):
-    """A recourse failed its own re-scoring proof: a bug, never the person's fault."""
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ class Recourse:
 def step(feature: Feature) -> float:
     """Return the smallest change of a value that counts (1 for counts and USD, 0.01 ratio).
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> step(FEATURES["debt_service_ratio"]), step(FEATURES["savings_balance"])
     (0.01, 1.0)
     """
@@ -70,7 +67,7 @@ def step(feature: Feature) -> float:
 def target_value(feature: MappedFeature, current: float, target_bin: int) -> float:
     """Return the value in ``target_bin`` nearest to ``current`` (a category: its code).
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> target_value(FEATURES["rent_on_time_12m"], 4, 2)
     10.0
     >>> target_value(FEATURES["debt_service_ratio"], 0.7, 2)
@@ -91,7 +88,7 @@ def target_value(feature: MappedFeature, current: float, target_bin: int) -> flo
 def allowed(feature: MappedFeature, current: int, target: int) -> bool:
     """Return whether a move from bin ``current`` to ``target`` goes the favourable way.
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> allowed(FEATURES["savings_balance"], 0, 2), allowed(FEATURES["savings_balance"], 2, 0)
     (True, False)
     >>> allowed(FEATURES["debt_service_ratio"], 3, 1)
@@ -107,7 +104,7 @@ def allowed(feature: MappedFeature, current: int, target: int) -> bool:
 def change_words(feature: MappedFeature, current: float, target: float, gain: int) -> str:
     """Return one change in words.
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> change_words(FEATURES["savings_balance"], 120.0, 400.0, 9)
     'Raise your savings balance from $120 to $400: +9 points.'
     >>> change_words(FEATURES["bureau_utilisation"], 0.62, 0.49, 1)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from itertools import pairwise
 
+from ..contract import FEATURES
 from .categorical import CategoricalFeature, MappedFeature
-from .contract import FEATURES
 
 #: What each contract feature is called in a sentence about changing it.
 TITLES: dict[str, str] = {
@@ -35,7 +35,7 @@ TITLES: dict[str, str] = {
 def title(feature: MappedFeature) -> str:
     """Return what a feature is called in a sentence (a lender's: its description).
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> title(FEATURES["savings_balance"])
     'savings balance'
     """
@@ -94,7 +94,7 @@ def _unit_of(feature: MappedFeature, count: float) -> str:
 def value_words(feature: MappedFeature, value: float) -> str:
     """Return a fact's value as a person reads it (a category: its quoted label).
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> value_words(FEATURES["debt_service_ratio"], 0.28217915581817105)
     '28%'
     >>> value_words(FEATURES["savings_balance"], 1e6), value_words(FEATURES["history_months"], 1)
@@ -108,7 +108,7 @@ def value_words(feature: MappedFeature, value: float) -> str:
 def bins_words(feature: MappedFeature, first: int, last: int | None = None) -> str:
     """Return the values of bins ``first`` to ``last`` (one span) in words.
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> rent = FEATURES["rent_on_time_12m"]
     >>> bins_words(rent, 0), bins_words(rent, 1), bins_words(rent, 3), bins_words(rent, 1, 3)
     ('0 to 5 months', '6 to 9 months', '12 months', '6 or more months')

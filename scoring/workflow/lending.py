@@ -30,9 +30,10 @@ from consent.purposes import Purpose, PurposeKind
 from store import Base, UuidPk, new_id, utcnow
 from store.vault import Vault
 
-from .contract import FEATURES
-from .decisions import Decision, DecisionNotFound, Phases, Policy, decide
-from .scorecard import Scorecard
+from ..card import Scorecard
+from ..contract import FEATURES
+from ..errors import DecisionNotFound, IdempotencyConflict
+from .decisions import Decision, Phases, Policy, decide
 
 #: What the lender sees of the explanation, besides the shared lines and reasons.
 _PLAIN: Final = (
@@ -48,10 +49,6 @@ _PLAIN: Final = (
     "logic",
     "accuracy",
 )
-
-
-class IdempotencyConflict(Exception):
-    """The idempotency key was used before for a different request (or is in flight)."""
 
 
 class LenderRequest(Base):

@@ -1,6 +1,6 @@
 """The explanation of one record scored by a model trained on a lender's own file.
 
-The same parts as a Fairfile decision's explanation (``scoring.explain``): the score's
+The same parts as a Fairfile decision's explanation (``scoring.card.explain``): the score's
 lines adding up exactly, up to four principal reasons ranked by points lost against each
 feature's best bin, a recourse proven by re-scoring that changes only actionable
 features, the model's accuracy and training epsilon from its card; and what was not used
@@ -15,10 +15,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any, Final
 
-from .explain import accuracy, scored_parts, signable
-from .prohibited import PROHIBITED
-from .reasons import principal_reasons
-from .scorecard import BASE_ODDS, BASE_SCORE, PDO, Scorecard, Scored, score
+from ..card import principal_reasons
+from ..card.explain import accuracy, scored_parts, signable
+from ..card.scorecard import BASE_ODDS, BASE_SCORE, PDO, Scorecard, Scored, score
+from ..contract import PROHIBITED
 
 DOCUMENT_TYPE: Final = "fairfile/record-explanation/v1"
 

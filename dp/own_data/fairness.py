@@ -1,11 +1,11 @@
 """The DP fairness report of a lender's own model, over the file's audit-only columns.
 
-Audit-only columns (``scoring.mapping``: personal status, age, foreign-worker status and
+Audit-only columns (``scoring.own_data.mapping``: personal status, age, foreign-worker status and
 the like) are never model inputs. They only group the rows of this report: per column
 and group, the counts of (outcome x approved at a public cut-off), every cell over the
 declared groups released through one OpenDP discrete Laplace measurement (each row adds
 one to one cell per audit column: sensitivity = number of columns), and the rates
-computed from the noisy counts (post-processing). ``dp.own_data`` plans its noise and
+computed from the noisy counts (post-processing). ``dp.own_data.training`` plans its noise and
 charges it with the training run.
 """
 
@@ -17,10 +17,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scoring.history_file import Codes
-from scoring.mapping import AuditColumn
+from scoring.own_data import AuditColumn, Codes
 
-from .mechanisms import VectorNoise
+from ..mechanisms import VectorNoise
 
 
 def fairness_report(

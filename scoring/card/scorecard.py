@@ -33,8 +33,8 @@ from typing import Any, Final
 
 from consent import DataCategory
 
+from ..contract import CONTRACT
 from .categorical import CategoricalFeature, MappedFeature, features_from_spec
-from .contract import CONTRACT
 
 #: Points to double the odds of repayment.
 PDO: Final = 20
@@ -63,7 +63,7 @@ def labels_of(feature: MappedFeature) -> list[str]:
 
     A categorical feature's bins are its categories.
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> labels_of(FEATURES["history_months"])
     ['[1, 6)', '[6, 12)', '[12, 24)', '[24, 24]']
     """
@@ -118,7 +118,7 @@ class Scorecard:
         ``points`` is ``ModelVersion.points``: ``{"intercept": log-odds of default,
         "features": {name: {bin label: woe}}}``; every contract feature must be there. A
         model trained from a lender's mapping also holds ``"spec"``, its own features
-        (``scoring.categorical.spec_of``), which then replace the contract's.
+        (``scoring.card.categorical.spec_of``), which then replace the contract's.
         """
         features: tuple[MappedFeature, ...] = (
             features_from_spec(points["spec"]) if "spec" in points else CONTRACT

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from itertools import pairwise
 from typing import Final
 
+from ..contract import Direction
 from .categorical import CategoricalFeature, MappedFeature
-from .contract import Direction
 from .scorecard import FeaturePoints, Scorecard
 
 DIRECTION: Final = "direction"
@@ -42,7 +42,7 @@ def is_ordered(feature: MappedFeature) -> bool:
 def order_of(feature: MappedFeature) -> Direction | None:
     """Return the direction the points must follow, or ``None`` when none is enforced.
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> order_of(FEATURES["savings_balance"])
     <Direction.LOWERS_RISK: 'lowers_risk'>
     """
@@ -62,7 +62,7 @@ def best_bin(feature: MappedFeature) -> int | None:
 def favourable_bins(feature: MappedFeature) -> frozenset[int]:
     """Return the bins of the feature's favourable part (never the ``missing`` bin).
 
-    >>> from scoring.contract import FEATURES
+    >>> from scoring.contract.features import FEATURES
     >>> sorted(favourable_bins(FEATURES["rent_on_time_12m"]))  # 6 or more months on time
     [1, 2, 3]
     >>> sorted(favourable_bins(FEATURES["bureau_utilisation"]))  # below 30%
@@ -156,8 +156,8 @@ def violations_of(table: FeaturePoints) -> list[Violation]:
 def check(card: Scorecard) -> list[Violation]:
     """Return every violation of the card's shape and sharing policy (empty: it may score).
 
-    >>> from scoring.contract import CONTRACT
-    >>> from scoring.scorecard import labels_of
+    >>> from scoring.contract.features import CONTRACT
+    >>> from scoring.card.scorecard import labels_of
     >>> flat = {"intercept": -3.0, "features": {
     ...     f.name: {label: 0.0 for label in labels_of(f)} for f in CONTRACT}}
     >>> check(Scorecard.from_model(version=1, points=flat))

@@ -15,7 +15,7 @@ The mapping is a TOML document with one table per column (``[columns.<name>]``) 
 * ``ignore``: not read at all.
 
 A feature is refused, with a message naming it, when its name or its declared meaning
-(its ``description``) falls under the prohibited list (``scoring.prohibited``): sex, age,
+(its ``description``) falls under the prohibited list (``scoring.contract.prohibited``): sex, age,
 marital or personal status, nationality or foreign-worker status, social or behavioural
 data, fine location. Every problem of a mapping is listed in one ``ContractViolation``.
 Bins and categories are public: they come from the mapping, never from the data.
@@ -51,10 +51,9 @@ from typing import Any, Final
 
 from consent import DataCategory
 
-from .categorical import CategoricalFeature, MappedFeature, spec_of
-from .contract import Direction, Feature
-from .errors import ContractViolation, FieldProblem, Offence
-from .prohibited import prohibition_for
+from ..card.categorical import CategoricalFeature, MappedFeature, spec_of
+from ..contract import Direction, Feature, prohibition_for
+from ..errors import ContractViolation, FieldProblem, Offence
 
 #: Bounds that keep training, recourse and the API's answers small.
 MAX_COLUMNS: Final = 200

@@ -1,6 +1,6 @@
 """Model inputs declared by a lender's mapping: numeric with public bins, or categorical.
 
-The built-in model reads the 14 contract features (``scoring.contract``). A model trained
+The built-in model reads the 14 contract features (``scoring.contract.features``). A model trained
 on a lender's own file (``docs/own-data.md``) reads the features its mapping declares:
 a numeric one is a contract ``Feature`` (a range, public bin edges, a data category, a
 direction); a categorical one is a ``CategoricalFeature``, whose public bins are its
@@ -10,7 +10,7 @@ explanations treat both alike through ``ScoredFeature``.
 A categorical value travels as the index of its category (a float, like every other
 fact), so every line of a score holds a number; ``label_of`` turns it back into the
 category for people to read. An unknown category never reaches a score: the file reader
-refuses it (``scoring.history_file``).
+refuses it (``scoring.own_data.history_file``).
 
 ``spec_of`` and ``features_from_spec`` turn a model's features into plain data and back:
 the model version stores them beside its points.
@@ -32,7 +32,7 @@ from typing import Any, Literal, Protocol
 
 from consent import DataCategory
 
-from .contract import Direction, Feature
+from ..contract import Direction, Feature
 
 
 class ScoredFeature(Protocol):

@@ -18,8 +18,8 @@ from typing import Any, Final
 
 from consent import DataCategory
 
+from ..contract import PROHIBITED
 from .categorical import CategoricalFeature
-from .prohibited import PROHIBITED
 from .reasons import principal_reasons
 from .recourse import find_recourse
 from .scorecard import BASE_ODDS, BASE_SCORE, PDO, Scorecard, Scored, Status

@@ -28,9 +28,9 @@ from typing import Any
 
 import polars as pl
 
-from .errors import ContractViolation, FieldProblem, Offence
+from ..contract import prohibition_for
+from ..errors import ContractViolation, FieldProblem, Offence
 from .panel import WINDOW_MONTHS
-from .prohibited import prohibition_for
 
 
 class CounterpartyKind(StrEnum):

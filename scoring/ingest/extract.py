@@ -2,8 +2,8 @@
 
 This is the ingestion boundary. Only financial aggregates leave it: per month, income,
 net flow, loan repayments and the day each bill was paid; then the facts of
-``scoring.panel``. Merchant names, descriptions and spending categories are never
-accepted (see ``scoring.statements``), so they cannot be stored.
+``scoring.ingest.panel``. Merchant names, descriptions and spending categories are never
+accepted (see ``scoring.ingest.statements``), so they cannot be stored.
 
 Two entry points share one pipeline: ``extract_frame`` for a dataset of many people (a
 long transaction frame, reduced with Polars group-bys), and ``extract_statement`` for one
@@ -19,10 +19,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from .errors import ContractViolation, FieldProblem, Offence
-from .facts import FactValue
+from ..contract import FactValue, check_columns
+from ..errors import ContractViolation, FieldProblem, Offence
 from .panel import WINDOW_MONTHS, MonthlyPanel, cashflow_arrays, facts_frame
-from .prohibited import check_columns
 from .statements import (
     ACCOUNT_SCHEMA,
     TRANSACTION_SCHEMA,
@@ -149,7 +148,7 @@ def extract_frame(
 ) -> pl.DataFrame:
     """Return ``subject_id`` and every cash-flow fact, one row per account (sorted by id).
 
-    ``transactions`` has exactly the columns of ``scoring.statements.TRANSACTION_SCHEMA``
+    ``transactions`` has exactly the columns of ``scoring.ingest.statements.TRANSACTION_SCHEMA``
     and ``accounts`` those of ``ACCOUNT_SCHEMA``; any other column, such as a merchant
     name, refuses the dataset with a ``ContractViolation``.
     """
@@ -160,7 +159,7 @@ def extract_frame(
 def extract_statement(payload: Mapping[str, Any]) -> dict[str, FactValue]:
     """Validate one person's JSON statement and return their cash-flow facts.
 
-    See ``scoring.statements`` for the format; a prohibited or unknown key anywhere in the
+    See ``scoring.ingest.statements`` for the format; a prohibited or unknown key anywhere in the
     payload refuses it.
     """
     statement = parse_statement(payload)

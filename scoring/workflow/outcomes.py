@@ -1,7 +1,7 @@
 """Each subject's observed repayment outcome and coarse region, sealed, and never model inputs.
 
 Two small tables, one sealed value each, kept apart from the facts
-(``scoring.models.SubjectFacts``) on purpose:
+(``scoring.contract.models.SubjectFacts``) on purpose:
 
 * ``subject_outcomes`` holds the **training label**: whether the subject defaulted within
   12 months of their facts being recorded. A model learns to predict it; it is never an

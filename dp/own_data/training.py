@@ -1,7 +1,7 @@
 """Train a scorecard on a lender's own historical file: DP weight of evidence per public bin.
 
-The mapping (``scoring.mapping``) declares every column; the file is checked whole before
-anything else happens (``scoring.history_file``). Then, in the caller's one transaction:
+The mapping (``scoring.own_data.mapping``) declares every column; the file is checked whole before
+anything else happens (``scoring.own_data.history_file``). Then, in the caller's one transaction:
 
 1. **Plan**: the training noise over the (bin or category x outcome) tables of the
    ``F`` declared features, and, if the mapping declares audit-only columns, the
@@ -37,23 +37,20 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from scoring.batch import score_codes
-from scoring.categorical import CategoricalFeature, MappedFeature, spec_of
-from scoring.history_file import Codes, LabelledFile
-from scoring.mapping import FileMapping
-from scoring.metrics import auc, calibration
-from scoring.scorecard import Scorecard, labels_of
-from scoring.shape import check, order_of
+from scoring.card import Scorecard, auc, calibration, labels_of, score_codes
+from scoring.card.categorical import CategoricalFeature, MappedFeature, spec_of
+from scoring.card.shape import check, order_of
+from scoring.own_data import Codes, FileMapping, LabelledFile
 
-from . import ledger
-from .errors import InvalidQuery
+from .. import ledger
+from ..errors import InvalidQuery
+from ..loss import PrivacyLoss
+from ..mechanisms import LossRequest, VectorNoise, composed_cost, make_vector_noise
+from ..models import ModelVersion
+from ..shaping import minimum_people
+from ..training import NOISE_SMOOTHING, SMOOTHING, outcome_tables, shape_tables
+from ..versions import save_own_version
 from .fairness import fairness_report
-from .loss import PrivacyLoss
-from .mechanisms import LossRequest, VectorNoise, composed_cost, make_vector_noise
-from .models import ModelVersion
-from .shaping import minimum_people
-from .training import NOISE_SMOOTHING, SMOOTHING, outcome_tables, shape_tables
-from .versions import save_own_version
 
 KIND: Final = "training:own-data"
 #: The cut-off (points) the fairness report counts approvals at, unless one is given: a
@@ -221,7 +218,7 @@ def kfold(
 def direction_check(card: Scorecard) -> dict[str, str]:
     """Say, per feature, whether its points keep the declared direction and sharing policy.
 
-    Post-processing (``dp.shaping``) makes them keep it; ``scoring.shape.check`` proves it
+    Post-processing (``dp.shaping``) makes them keep it; ``scoring.card.shape.check`` proves it
     on the integer points, so every line here says so unless something is broken.
     """
     found: dict[str, list[str]] = {}

@@ -20,8 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from .contract import FEATURE_NAMES
-from .errors import ContractViolation, FieldProblem, Offence
+from ..errors import ContractViolation, FieldProblem, Offence
+from .features import FEATURE_NAMES
 
 
 class ProhibitedCategory(StrEnum):

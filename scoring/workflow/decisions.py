@@ -8,7 +8,7 @@ about the person (inputs used, score, decision, consent ids, the signed explanat
 one sealed payload; only the id, the person, the time and the model version are plain.
 
 A decision is immutable: the ORM refuses any update of a stored row, and a human review
-records its outcome beside the decision (``scoring.reviews``), never over it.
+records its outcome beside the decision (``scoring.workflow.reviews``), never over it.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ from consent.purposes import Purpose, PurposeKind
 from store import Base, UuidPk, new_id, utcnow
 from store.vault import Vault
 
-from .contract import CONTRACT
+from ..card import Scorecard, Status, build_explanation, insufficient_data, score
+from ..contract import CONTRACT, get_facts
+from ..errors import DecisionError, DecisionNotFound
 from .disputes import disputed_features
-from .explain import build_explanation
-from .models import get_facts
-from .scorecard import Scorecard, Status, insufficient_data, score
 
 TABLE: Final = "decisions"
 #: The cut-off when the lender sets none: odds of 9 repayments to 1 default (about a 10%
@@ -41,14 +40,6 @@ TABLE: Final = "decisions"
 DEFAULT_CUT_OFF: Final = 550
 #: No refer band unless one is asked for.
 DEFAULT_REFER_BAND: Final = 0
-
-
-class DecisionError(Exception):
-    """A decision cannot be made or changed (no active model, an update attempt)."""
-
-
-class DecisionNotFound(Exception):
-    """No such decision for this person."""
 
 
 class Decision(Base):
@@ -110,7 +101,7 @@ class Policy:
     """The lender's cut-off and refer band (points below the cut-off that are referred).
 
     ``lender`` is set only for a decision a lender asked for with its own key
-    (``scoring.lending.request_decision`` sets it from the key); a person's own decision
+    (``scoring.workflow.lending.request_decision`` sets it from the key); a person's own decision
     names none, so no signed explanation names a lender that did not ask.
     """
 

@@ -1,0 +1,20 @@
+"""Ingestion: bank statements in, the contract's cash-flow facts out.
+
+What lives here: the statement format and its strict validation (``statements``), the
+monthly panel every person's transactions reduce to (``panel``), and the extractor that
+turns statements into facts (``extract``). The bank-data adapters join this room.
+
+What it may import: the standard library, NumPy, Polars, ``scoring.contract`` and
+``scoring.errors``.
+"""
+
+from .extract import extract_frame as extract_frame
+from .extract import extract_statement as extract_statement
+from .panel import BUREAU_FEATURES as BUREAU_FEATURES
+from .panel import CASHFLOW_FEATURES as CASHFLOW_FEATURES
+from .panel import WINDOW_MONTHS as WINDOW_MONTHS
+from .panel import MonthlyPanel as MonthlyPanel
+from .panel import cashflow_arrays as cashflow_arrays
+from .panel import facts_frame as facts_frame
+from .statements import CounterpartyKind as CounterpartyKind
+from .statements import parse_statement as parse_statement

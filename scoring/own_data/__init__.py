@@ -1,0 +1,22 @@
+"""Own data, scoring's side: a lender's historical file, its mapping, and record explanations.
+
+What lives here: the mapping that declares every column of the file (``mapping``), the
+file read against it and refused whole if anything is wrong (``history_file``), and the
+explanation of one record scored by a model trained on the file (``record_explain``). The
+training itself, its privacy cost and its fairness report are ``dp.own_data``; the flow
+end to end is in docs/own-data.md.
+
+What it may import: the standard library, NumPy, Polars, and the other rooms of
+``scoring`` (``contract``, ``card``, ``errors``).
+"""
+
+from .history_file import Codes as Codes
+from .history_file import LabelledFile as LabelledFile
+from .history_file import check_file as check_file
+from .history_file import check_records as check_records
+from .history_file import read_frame as read_frame
+from .mapping import AuditColumn as AuditColumn
+from .mapping import FileMapping as FileMapping
+from .mapping import parse_mapping as parse_mapping
+from .record_explain import explain_record as explain_record
+from .record_explain import score_record as score_record
