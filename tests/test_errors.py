@@ -11,8 +11,10 @@ from flask_openapi3 import APIBlueprint
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
 
+from service.web.errors import DOMAIN_PROBLEMS
 from service.web.sessions import db
 from store import Subject
+from store.errors import InternalBug, Refusal
 
 PROBLEM = "application/problem+json"
 probe = APIBlueprint("probe", __name__, url_prefix="/v1/probe")
@@ -131,3 +133,9 @@ def test_problem_types_are_documented(client):
     assert one.status_code == 200
     assert one.json["status"] == 422
     assert client.get("/problems/none-such").status_code == 404
+
+
+def test_every_mapped_error_is_a_refusal_or_a_bug():
+    # service.errors adds problem_extensions only from a Refusal; an InternalBug has none.
+    for error in DOMAIN_PROBLEMS:
+        assert issubclass(error, Refusal | InternalBug), error

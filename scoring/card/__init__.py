@@ -6,8 +6,8 @@ model inputs declared by a mapping (``categorical``), the card's shape and shari
 document (``explain``), the words a person reads (``wording``) and how well a deployed
 card ranks and is calibrated (``metrics``).
 
-What it may import: the standard library, NumPy, Polars, ``scoring.contract`` and
-``scoring.errors``. Never the decision workflow, never own data.
+What it may import: the standard library, NumPy, ``consent`` (data categories),
+``scoring.contract`` and ``scoring.errors``. Never the decision workflow, never own data.
 """
 
 from .batch import score_codes as score_codes

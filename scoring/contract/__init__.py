@@ -4,8 +4,9 @@ What lives here: the declaration of every model input (``features``), the prohib
 list with a reason for each entry (``prohibited``), the validation of facts against both
 (``facts``), and the sealed table of each subject's facts (``models``).
 
-What it may import: the standard library, Polars, SQLAlchemy, ``store`` and
-``scoring.errors``; nothing else of ``scoring``: every other room builds on this one.
+What it may import: the standard library, Polars, SQLAlchemy, ``consent`` (data
+categories), ``store`` and ``scoring.errors``; nothing else of ``scoring``: every other
+room builds on this one.
 """
 
 from .facts import FactValue as FactValue

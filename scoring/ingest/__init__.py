@@ -4,8 +4,8 @@ What lives here: the statement format and its strict validation (``statements``)
 monthly panel every person's transactions reduce to (``panel``), and the extractor that
 turns statements into facts (``extract``). The bank-data adapters join this room.
 
-What it may import: the standard library, NumPy, Polars, ``scoring.contract`` and
-``scoring.errors``.
+What it may import: the standard library, NumPy, Polars, ``consent`` (data categories),
+``scoring.contract`` and ``scoring.errors``.
 """
 
 from .extract import extract_frame as extract_frame

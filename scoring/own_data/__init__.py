@@ -6,8 +6,8 @@ explanation of one record scored by a model trained on the file (``record_explai
 training itself, its privacy cost and its fairness report are ``dp.own_data``; the flow
 end to end is in docs/own-data.md.
 
-What it may import: the standard library, NumPy, Polars, and the other rooms of
-``scoring`` (``contract``, ``card``, ``errors``).
+What it may import: the standard library, NumPy, Polars, ``consent`` (data categories)
+and the other rooms of ``scoring`` (``contract``, ``card``, ``errors``).
 """
 
 from .history_file import Codes as Codes
