@@ -1,6 +1,6 @@
 """Consent's own exceptions: plain domain errors, with no HTTP in them.
 
-``service/errors.py`` maps each to a problem type. ``problem_extensions`` carries the
+``service/web/errors.py`` maps each to a problem type. ``problem_extensions`` carries the
 structured detail a client needs (what is missing, what to do next).
 """
 

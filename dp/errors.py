@@ -1,4 +1,4 @@
-"""The ``dp`` package's own errors (no HTTP in them; ``service.errors`` maps them).
+"""The ``dp`` package's own errors (no HTTP in them; ``service.web.errors`` maps them).
 
 ``PrivacyError`` is the base of every refusal; ``LedgerBug`` is not a refusal but an
 internal invariant failure (``store.errors.InternalBug``).

@@ -1,4 +1,4 @@
-"""The scoring package's own errors (no HTTP in them; ``service.errors`` maps them).
+"""The scoring package's own errors (no HTTP in them; ``service.web.errors`` maps them).
 
 ``ScoringError`` is the base of every refusal: ``problem_extensions`` carries the
 structured detail a client needs (the offending fields of a contract violation, the row

@@ -1,4 +1,4 @@
-"""The ``store`` package's own errors (no HTTP in them; ``service.errors`` maps them).
+"""The ``store`` package's own errors (no HTTP in them; ``service.web.errors`` maps them).
 
 ``Refusal`` is the root every domain package's own base derives from, so each carries
 ``problem_extensions`` the same way. ``StoreError`` is the base of every refusal of the
@@ -18,7 +18,7 @@ class Refusal(Exception):
     """Root of each domain package's base: ``ConsentError``, ``PrivacyError`` and so on.
 
     ``problem_extensions`` is the structured detail a client needs (what is missing, what
-    to do next), never a person's values; ``service.errors`` adds it to the problem.
+    to do next), never a person's values; ``service.web.errors`` adds it to the problem.
     """
 
     problem_extensions: dict[str, Any]

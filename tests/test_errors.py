@@ -136,6 +136,6 @@ def test_problem_types_are_documented(client):
 
 
 def test_every_mapped_error_is_a_refusal_or_a_bug():
-    # service.errors adds problem_extensions only from a Refusal; an InternalBug has none.
+    # service.web.errors adds problem_extensions only from a Refusal; an InternalBug has none.
     for error in DOMAIN_PROBLEMS:
         assert issubclass(error, Refusal | InternalBug), error
