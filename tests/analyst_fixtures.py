@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 from consent.analysts import AnalystScope, ensure_analyst, issue_analyst_key
+from scoring.contract.models import put_facts
+from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
+from tests.consent_fixtures import add_person, grant
+
+#: Every data category: statistics people share them all.
+ALL = ("rent", "utilities", "telecom", "bank_cashflow", "income", "bureau")
 
 
 def analyst_headers(
@@ -23,3 +29,15 @@ def analyst_client(app, analyst_id: str = "lab", **kw):
         "Authorization"
     ]
     return client
+
+
+def statistics_people(app, session, facts) -> list[str]:
+    """A person for each of ``facts``, who granted ``statistics`` over every category."""
+    people = []
+    for fact in facts:
+        subject_id = add_person(session)
+        put_facts(session, vault=vault(app), subject_id=subject_id, facts=fact)
+        grant(session, consent_keys(app), subject_id, purpose="statistics", categories=ALL)
+        people.append(subject_id)
+    session.commit()
+    return people

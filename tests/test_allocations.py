@@ -18,13 +18,10 @@ from dp.allocations import TRAINING, AllocationError, Allocations
 from dp.ledger import max_spent, max_spent_in
 from dp.models import AllocationAccount, Release
 from dp.versions import reserve_training
-from scoring.contract.models import put_facts
 from service.web.config import ConfigurationError, allocations, load_settings
-from service.web.keys import consent_keys, vault
 from synthetic import generate
-from tests.analyst_fixtures import analyst_headers
+from tests.analyst_fixtures import analyst_headers, statistics_people
 from tests.conftest import make_test_app
-from tests.consent_fixtures import add_person, grant
 from tests.lender_fixtures import add_key
 
 ALL = ("rent", "utilities", "telecom", "bank_cashflow", "income", "bureau")
@@ -39,14 +36,8 @@ def shared_app(tmp_path, sessions, session):
     app = make_test_app(
         tmp_path, engine=sessions, privacy_budget_rho="10", privacy_allocations=DIVISION
     )
-    people = []
-    for fact in generate(15, seed=4).features.drop("subject_id").to_dicts():
-        subject_id = add_person(session)
-        put_facts(session, vault=vault(app), subject_id=subject_id, facts=fact)
-        grant(session, consent_keys(app), subject_id, purpose="statistics", categories=ALL)
-        people.append(subject_id)
-    session.commit()
-    app.fairfile_people = people
+    facts = generate(15, seed=4).features.drop("subject_id").to_dicts()
+    app.fairfile_people = statistics_people(app, session, facts)
     return app
 
 

@@ -16,13 +16,11 @@ from sqlalchemy import func, select
 from consent.analysts import AnalystKey, AnalystScope
 from consent.transparency import LogEntry, ReleaseMember
 from dp.models import Release
-from scoring.contract.models import put_facts
 from service.cli import main
-from service.web.keys import consent_keys, vault
 from synthetic import generate
-from tests.analyst_fixtures import analyst_headers
+from tests.analyst_fixtures import analyst_headers, statistics_people
 from tests.conftest import make_test_app
-from tests.consent_fixtures import add_person, grant, signed_in_headers
+from tests.consent_fixtures import signed_in_headers
 from tests.lender_fixtures import add_key
 
 ALL = ("rent", "utilities", "telecom", "bank_cashflow", "income", "bureau")
@@ -33,14 +31,8 @@ PROBLEM = "application/problem+json"
 @pytest.fixture
 def stats_app(tmp_path, sessions, session):
     app = make_test_app(tmp_path, engine=sessions, privacy_budget_rho="20")
-    people = []
-    for fact in generate(12, seed=8).features.drop("subject_id").to_dicts():
-        subject_id = add_person(session)
-        put_facts(session, vault=vault(app), subject_id=subject_id, facts=fact)
-        grant(session, consent_keys(app), subject_id, purpose="statistics", categories=ALL)
-        people.append(subject_id)
-    session.commit()
-    app.fairfile_people = people
+    facts = generate(12, seed=8).features.drop("subject_id").to_dicts()
+    app.fairfile_people = statistics_people(app, session, facts)
     return app
 
 

@@ -20,11 +20,10 @@ from sqlalchemy import select, update
 
 from consent import lifecycle, membership, merkle
 from consent.transparency import ReleaseMember, verify_log
-from scoring.contract.models import put_facts
-from service.web.keys import consent_keys, vault
+from service.web.keys import consent_keys
 from store.signing import canonical_json
 from synthetic import generate
-from tests.analyst_fixtures import analyst_headers
+from tests.analyst_fixtures import analyst_headers, statistics_people
 from tests.conftest import make_test_app
 from tests.consent_fixtures import add_person, grant, signed_in_headers
 
@@ -42,14 +41,7 @@ def release_app(tmp_path, sessions):
 
 def _join(app, session, count: int, *, start: int = 0) -> list[str]:
     """``count`` people who granted ``statistics``, with facts."""
-    people = []
-    for fact in FACTS[start : start + count]:
-        subject_id = add_person(session)
-        put_facts(session, vault=vault(app), subject_id=subject_id, facts=fact)
-        grant(session, consent_keys(app), subject_id, purpose="statistics", categories=ALL)
-        people.append(subject_id)
-    session.commit()
-    return people
+    return statistics_people(app, session, FACTS[start : start + count])
 
 
 def _tree_size(client) -> int:
