@@ -23,8 +23,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store import Base, CreatedAt, UuidPk, new_id
 
-from .apikeys import KeyColumns, KeyNotFound, ScopeSet, authenticate, digest_of, new_secret
-from .errors import InvalidPurpose
+from .apikeys import KeyColumns, ScopeSet, authenticate, digest_of, new_secret
+from .errors import InvalidPurpose, KeyNotFound
 
 KEY_PREFIX: Final = "ffa"
 ID: Final = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$")

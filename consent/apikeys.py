@@ -28,20 +28,9 @@ from sqlalchemy.types import TypeDecorator
 
 from store import CreatedAt, utcnow
 
-from .errors import ConsentError
+from .errors import KeyNotFound, ScopeMissing
 
 E = TypeVar("E", bound=StrEnum)
-
-
-class KeyNotFound(ConsentError):
-    """No such key (by id or prefix), or no such holder."""
-
-
-class ScopeMissing(ConsentError):
-    """The key is valid but lacks the scope this call needs."""
-
-    def __init__(self, scope: StrEnum) -> None:
-        super().__init__(f"this key lacks the scope {scope.value}", required_scope=scope.value)
 
 
 class ScopeSet(TypeDecorator[frozenset[Any]]):

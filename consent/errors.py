@@ -6,6 +6,8 @@ structured detail a client needs (what is missing, what to do next).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from store.errors import Refusal
 
 
@@ -52,3 +54,18 @@ class ConsentMissing(ConsentError):
             missing_categories=missing,
         )
         self.missing = missing
+
+
+class KeyNotFound(ConsentError):
+    """No such key (by id or prefix), or no such holder."""
+
+
+class ScopeMissing(ConsentError):
+    """The key is valid but lacks the scope this call needs."""
+
+    def __init__(self, scope: StrEnum) -> None:
+        super().__init__(f"this key lacks the scope {scope.value}", required_scope=scope.value)
+
+
+class ProofUnavailable(ConsentError):
+    """The asked-for entry or tree size does not exist (yet)."""

@@ -25,8 +25,6 @@ from store import Base, UuidPk, new_id
 
 from .apikeys import (
     KeyColumns,
-    KeyNotFound,
-    ScopeMissing,
     ScopeSet,
     authenticate,
     digest_of,
@@ -34,12 +32,11 @@ from .apikeys import (
     revoke,
 )
 from .apikeys import require_scope as holds
-from .errors import InvalidPurpose
+from .errors import InvalidPurpose, KeyNotFound
 from .models import Lender
 from .purposes import Purpose, PurposeKind
 
 KEY_PREFIX: Final = "ffk"
-__all__ = ["KeyNotFound", "ScopeMissing"]  # where the key errors were always imported from
 
 
 class Scope(StrEnum):

@@ -37,7 +37,7 @@ from store.errors import SignatureInvalid
 from store.signing import Keyring, canonical_json
 
 from . import membership, merkle
-from .errors import ConsentError
+from .errors import ProofUnavailable
 from .treehead import TreeHead, sign_tree_head, unix_millis, verify_tree_head
 
 
@@ -95,10 +95,6 @@ class LogSequencer(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     next_index: Mapped[int] = mapped_column(BigInteger)
-
-
-class ProofUnavailable(ConsentError):
-    """The asked-for entry or tree size does not exist (yet)."""
 
 
 @dataclass(frozen=True)

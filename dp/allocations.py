@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from .errors import InvalidQuery
+from .errors import AllocationError, InvalidQuery
 from .loss import PrivacyLoss
 
 TRAINING: Final = "training"
@@ -40,10 +40,6 @@ WHO: Final = {
     LENDERS: "every lender's statistics, together (POST /v1/lender/statistics)",
     ANALYSTS: "every analyst without an allocation of its own, together",
 }
-
-
-class AllocationError(ValueError):
-    """The allocations are not a valid division of the budget."""
 
 
 @dataclass(frozen=True)

@@ -42,3 +42,11 @@ class CardRefused(PrivacyError, ValueError):
     def __init__(self, message: str, violations: list[str]) -> None:
         super().__init__(message)
         self.violations = violations
+
+
+class AllocationError(ValueError):
+    """The configured allocations are not a valid division of the budget.
+
+    An operator's configuration mistake, refused at start-up; never a caller's refusal, so
+    it has no problem type.
+    """

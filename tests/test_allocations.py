@@ -14,7 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from dp import PrivacyLoss
-from dp.allocations import TRAINING, AllocationError, Allocations
+from dp.allocations import TRAINING, Allocations
+from dp.errors import AllocationError
 from dp.ledger import max_spent, max_spent_in
 from dp.models import AllocationAccount, Release
 from dp.versions import reserve_training

@@ -10,7 +10,8 @@ from typing import Any, Literal
 from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field
 
-from dp.allocations import AllocationError, Allocations
+from dp.allocations import Allocations
+from dp.errors import AllocationError
 from dp.loss import PrivacyLoss
 
 Environment = Literal["production", "development", "testing"]

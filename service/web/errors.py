@@ -18,7 +18,6 @@ from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge, UnsupportedMediaType
 
 from consent import errors as consent_errors
-from consent import lenders, transparency
 from dp.errors import BudgetExhausted, InvalidQuery, ModelNotFound
 from scoring.errors import (
     ContractViolation,
@@ -122,7 +121,7 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         "A recourse did not pass its own re-scoring proof. This is a bug on our side; "
         "nothing was stored.",
     ),
-    transparency.ProofUnavailable: ProblemType(
+    consent_errors.ProofUnavailable: ProblemType(
         "proof-unavailable",
         "No such log entry or tree size",
         404,
@@ -181,7 +180,7 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
         422,
         "A share names a lender that does not exist. `GET /v1/lenders` lists them.",
     ),
-    lenders.ScopeMissing: ProblemType(
+    consent_errors.ScopeMissing: ProblemType(
         "scope-missing",
         "The API key lacks the scope this call needs",
         403,
