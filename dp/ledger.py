@@ -67,29 +67,29 @@ def _batches(ids: Sequence[str]) -> Iterable[Sequence[str]]:
         yield ids[start : start + BATCH]
 
 
-def max_spent(session: Session, *, members: Sequence[str]) -> PrivacyLoss:
-    """Return the most any of ``members`` has spent (zero for nobody)."""
+Account = type[PrivacyAccount] | type[AllocationAccount]
+
+
+def _most(session: Session, table: Account, members: Sequence[str], **scope: str) -> PrivacyLoss:
+    """The most any of ``members`` has spent in ``table``'s rows matching ``scope``."""
+    match = [getattr(table, column) == value for column, value in scope.items()]
     most = 0
     for chunk in _batches(members):
         value = session.scalar(
-            select(func.max(PrivacyAccount.spent_units)).where(PrivacyAccount.subject_id.in_(chunk))
+            select(func.max(table.spent_units)).where(*match, table.subject_id.in_(chunk))
         )
         most = max(most, int(value or 0))
     return PrivacyLoss.from_units(most)
+
+
+def max_spent(session: Session, *, members: Sequence[str]) -> PrivacyLoss:
+    """Return the most any of ``members`` has spent (zero for nobody)."""
+    return _most(session, PrivacyAccount, members)
 
 
 def max_spent_in(session: Session, *, allocation: str, members: Sequence[str]) -> PrivacyLoss:
     """Return the most any of ``members`` has spent through ``allocation``."""
-    most = 0
-    for chunk in _batches(members):
-        value = session.scalar(
-            select(func.max(AllocationAccount.spent_units)).where(
-                AllocationAccount.allocation == allocation,
-                AllocationAccount.subject_id.in_(chunk),
-            )
-        )
-        most = max(most, int(value or 0))
-    return PrivacyLoss.from_units(most)
+    return _most(session, AllocationAccount, members, allocation=allocation)
 
 
 def remaining(
@@ -163,8 +163,10 @@ def reserve(
     units = cost.units()
     now = utcnow()
     if units:
-        _charge(session, ids, units, now)
-        _charge_allocation(session, ids, allocation.name, units, now)
+        _add(session, PrivacyAccount, ids, now, {"spent_units": units, "releases": 1})
+        _add(
+            session, AllocationAccount, ids, now, {"spent_units": units}, allocation=allocation.name
+        )
     lock.releases += 1
     release = Release(
         actor=actor,
@@ -186,70 +188,37 @@ def reserve(
     return Reservation(release.id, cost, left.minus(cost), len(ids))
 
 
-def _charge(session: Session, ids: Sequence[str], units: int, now: Any) -> None:
-    for chunk in _batches(ids):
-        known = set(
-            session.scalars(
-                select(PrivacyAccount.subject_id).where(PrivacyAccount.subject_id.in_(chunk))
-            )
-        )
-        if known:
-            session.execute(
-                update(PrivacyAccount)
-                .where(PrivacyAccount.subject_id.in_(sorted(known)))
-                .values(
-                    spent_units=PrivacyAccount.spent_units + units,
-                    releases=PrivacyAccount.releases + 1,
-                    updated_at=now,
-                )
-                .execution_options(synchronize_session=False)
-            )
-        new = [s for s in chunk if s not in known]
-        if new:
-            session.execute(
-                insert(PrivacyAccount),
-                [
-                    {"subject_id": s, "spent_units": units, "releases": 1, "updated_at": now}
-                    for s in new
-                ],
-            )
-
-
-def _charge_allocation(
-    session: Session, ids: Sequence[str], allocation: str, units: int, now: Any
+def _add(
+    session: Session,
+    table: Account,
+    ids: Sequence[str],
+    now: Any,
+    add: dict[str, int],
+    **scope: str,
 ) -> None:
+    """Add ``add`` to each of ``ids``' row in ``table`` matching ``scope``, making missing rows."""
+    match = [getattr(table, column) == value for column, value in scope.items()]
     for chunk in _batches(ids):
         known = set(
-            session.scalars(
-                select(AllocationAccount.subject_id).where(
-                    AllocationAccount.allocation == allocation,
-                    AllocationAccount.subject_id.in_(chunk),
-                )
-            )
+            session.scalars(select(table.subject_id).where(*match, table.subject_id.in_(chunk)))
         )
         if known:
             session.execute(
-                update(AllocationAccount)
-                .where(
-                    AllocationAccount.allocation == allocation,
-                    AllocationAccount.subject_id.in_(sorted(known)),
+                update(table)
+                .where(*match, table.subject_id.in_(sorted(known)))
+                .values(
+                    {
+                        getattr(table, column): getattr(table, column) + n
+                        for column, n in add.items()
+                    }
+                    | {table.updated_at: now}
                 )
-                .values(spent_units=AllocationAccount.spent_units + units, updated_at=now)
                 .execution_options(synchronize_session=False)
             )
         new = [s for s in chunk if s not in known]
         if new:
             session.execute(
-                insert(AllocationAccount),
-                [
-                    {
-                        "subject_id": s,
-                        "allocation": allocation,
-                        "spent_units": units,
-                        "updated_at": now,
-                    }
-                    for s in new
-                ],
+                insert(table), [{"subject_id": s, **scope, **add, "updated_at": now} for s in new]
             )
 
 
