@@ -166,13 +166,15 @@ def log_release(
             {
                 "type": "fairfile/release-member/v1",
                 "release": release_id,
-                "time": time,
-                "actor": actor,
-                "subject": pseudonym,
-                "purpose": str(purpose),
-                "categories": sorted(c.value for c in read.categories),
-                "consentIds": [read.consent_id],
-                "what": what,
+                **_read_record(
+                    time=time,
+                    actor=actor,
+                    pseudonym=pseudonym,
+                    purpose=str(purpose),
+                    categories=[c.value for c in read.categories],
+                    consent_ids=[read.consent_id],
+                    what=what,
+                ),
                 "nonce": secrets.token_hex(16),
             }
         )
@@ -226,16 +228,40 @@ def log_read(
         subject_ref=pseudonym,
         leaf={
             "type": "fairfile/access/v1",
-            "time": (now or utcnow()).isoformat(),
-            "actor": actor,
-            "subject": pseudonym,
-            "purpose": purpose,
-            "categories": sorted(set(categories)),
-            "consentIds": list(consent_ids),
-            "what": what,
+            **_read_record(
+                time=(now or utcnow()).isoformat(),
+                actor=actor,
+                pseudonym=pseudonym,
+                purpose=purpose,
+                categories=categories,
+                consent_ids=consent_ids,
+                what=what,
+            ),
         },
     )
     return entry.entry_id
+
+
+def _read_record(
+    *,
+    time: str,
+    actor: str,
+    pseudonym: str,
+    purpose: str,
+    categories: Iterable[str],
+    consent_ids: Sequence[str],
+    what: str,
+) -> dict[str, object]:
+    """What the log says of one read: when, who, whose, why, which data, under which consent."""
+    return {
+        "time": time,
+        "actor": actor,
+        "subject": pseudonym,
+        "purpose": purpose,
+        "categories": sorted(set(categories)),
+        "consentIds": list(consent_ids),
+        "what": what,
+    }
 
 
 def consenting_subjects(
