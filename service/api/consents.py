@@ -12,7 +12,7 @@ from flask_openapi3.models.tag import Tag
 
 from consent import lifecycle, signin, transparency
 from consent.errors import ConsentNotFound
-from consent.models import Consent, ConsentEvent
+from consent.models import Consent
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose
 from store import utcnow
 
@@ -82,20 +82,6 @@ def _change_out(change: lifecycle.Change) -> dict[str, Any]:
         receipt=change.receipt,
         log_entry_id=change.log_entry_id,
     ).model_dump(mode="json")
-
-
-def _event(event: ConsentEvent) -> EventOut:
-    return EventOut(
-        revision=event.revision,
-        kind=event.kind,
-        at=event.at,
-        actor=event.actor,
-        channel=event.channel,
-        categories=sorted(event.categories),
-        notice_version=event.notice_version,
-        expires_at=event.expires_at,
-        receipt_id=event.receipt_id,
-    )
 
 
 @public.get("/notices", responses={200: NoticesOut})
@@ -191,7 +177,7 @@ def read_consent(path: ConsentPath) -> Response:
     """One consent with its full history of events and receipts."""
     consent = lifecycle.consent_of(db(), subject_id=path.subject_id, consent_id=path.consent_id)
     events = lifecycle.history_of(db(), consent)
-    out = ConsentHistoryOut(consent=_consent(consent), history=[_event(e) for e in events])
+    out = ConsentHistoryOut(consent=_consent(consent), history=[EventOut.of(e) for e in events])
     return jsonify(out.model_dump(mode="json"))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from consent import gate, lifecycle, transparency
 from consent.lifecycle import ConsentKeys
-from consent.models import Consent, ConsentEvent, Enrolment
+from consent.models import Consent, Enrolment
 from scoring.contract import CONTRACT
 from scoring.contract.models import get_facts, recorded_at
 from scoring.workflow.decisions import decisions_of, open_decision
@@ -184,22 +184,10 @@ def _consent(ctx: ExportContext, consent: Consent) -> dict[str, Any]:
         withdrawn_at=consent.withdrawn_at,
         revision=consent.revision,
     ).model_dump(mode="json")
-    out["history"] = [_event(e) for e in lifecycle.history_of(ctx.session, consent)]
+    out["history"] = [
+        EventOut.of(e).model_dump(mode="json") for e in lifecycle.history_of(ctx.session, consent)
+    ]
     return out
-
-
-def _event(event: ConsentEvent) -> dict[str, Any]:
-    return EventOut(
-        revision=event.revision,
-        kind=event.kind,
-        at=event.at,
-        actor=event.actor,
-        channel=event.channel,
-        categories=sorted(event.categories),
-        notice_version=event.notice_version,
-        expires_at=event.expires_at,
-        receipt_id=event.receipt_id,
-    ).model_dump(mode="json")
 
 
 def _consents(ctx: ExportContext) -> list[dict[str, Any]]:

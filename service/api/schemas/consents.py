@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, Field, StrictInt
 
 from consent import DataCategory
+from consent.models import ConsentEvent
 
 from ...web.types import Strict, SubjectId, Time
 
@@ -108,6 +109,21 @@ class EventOut(BaseModel):
     notice_version: str
     expires_at: dt.datetime | None
     receipt_id: str
+
+    @classmethod
+    def of(cls, event: ConsentEvent) -> EventOut:
+        """The change as the person is shown it."""
+        return cls(
+            revision=event.revision,
+            kind=event.kind,
+            at=event.at,
+            actor=event.actor,
+            channel=event.channel,
+            categories=sorted(event.categories),
+            notice_version=event.notice_version,
+            expires_at=event.expires_at,
+            receipt_id=event.receipt_id,
+        )
 
 
 class ChangeOut(BaseModel):
