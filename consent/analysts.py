@@ -5,7 +5,7 @@ scopes (``statistics:release``, ``statistics:read``, ``models:read``) and its re
 recorded as ``analyst:<id>``, the credential's name, never one the caller chose. A
 regulator reads every release; an auditor or a researcher reads its own.
 
->>> analyst_slug("Office of the Data Regulator")
+>>> _analyst_slug("Office of the Data Regulator")
 'office-of-the-data-regulator'
 >>> actor_of("fca")
 'analyst:fca'
@@ -13,6 +13,7 @@ regulator reads every release; an auditor or a researcher reads its own.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
@@ -23,7 +24,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from store import Base, CreatedAt, UuidPk, new_id
 
-from .apikeys import KeyColumns, ScopeSet, authenticate, digest_of, new_secret
+from .apikeys import KeyColumns, ScopeSet, authenticate, digest_of, new_secret, revoke
+from .apikeys import require_scope as holds
 from .errors import InvalidPurpose, KeyNotFound
 
 KEY_PREFIX: Final = "ffa"
@@ -75,7 +77,7 @@ class AnalystKey(KeyColumns, Base):
     __table_args__ = (CheckConstraint("scopes <> ''", name="some_scope"),)
 
 
-def analyst_slug(name: str) -> str:
+def _analyst_slug(name: str) -> str:
     """Return an analyst identifier made from a name (lower case, words joined by ``-``)."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
     if not ID.match(slug):
@@ -96,7 +98,7 @@ def ensure_analyst(
     Raises:
         InvalidPurpose: the identifier is not one, or it exists with another role.
     """
-    slug = analyst_id or analyst_slug(name)
+    slug = analyst_id or _analyst_slug(name)
     if not ID.match(slug):
         raise InvalidPurpose(f"{slug!r} is not an analyst identifier (a-z, 0-9 and -)")
     wanted = Role(role)
@@ -129,6 +131,20 @@ def issue_analyst_key(
 def authenticate_analyst(session: Session, *, token: str) -> AnalystKey | None:
     """Return the active analyst key that ``token`` is, or None."""
     return authenticate(session, AnalystKey, kind=KEY_PREFIX, token=token)
+
+
+def require_analyst_scope(key: AnalystKey, scope: AnalystScope) -> None:
+    """Allow the call only if ``key`` carries ``scope``.
+
+    Raises:
+        ScopeMissing: it does not.
+    """
+    holds(key.scopes, scope)
+
+
+def revoke_analyst_key(session: Session, *, key: str, now: dt.datetime | None = None) -> AnalystKey:
+    """Revoke the key with this id or prefix; revoking a revoked key changes nothing."""
+    return revoke(session, AnalystKey, key=key, now=now)
 
 
 def analyst_keys(session: Session) -> Sequence[AnalystKey]:

@@ -5,9 +5,9 @@ A key is shown once, when it is made: ``<kind>_<prefix>_<secret>`` (``ffk`` for 
 the secret (32 random bytes) is never stored, only its SHA-256 digest, compared in
 constant time. A revoked key authenticates nothing.
 
->>> parse_key("ffa", "ffa_0123abcd_" + "x" * 43)
+>>> _parse_key("ffa", "ffa_0123abcd_" + "x" * 43)
 ('0123abcd', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx')
->>> parse_key("ffk", "ffa_0123abcd_" + "x" * 43) is None
+>>> _parse_key("ffk", "ffa_0123abcd_" + "x" * 43) is None
 True
 """
 
@@ -78,7 +78,7 @@ def digest_of(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def parse_key(kind: str, token: str) -> tuple[str, str] | None:
+def _parse_key(kind: str, token: str) -> tuple[str, str] | None:
     """Return ``(prefix, secret)`` of a key of ``kind``, or None when it is not one."""
     match = re.fullmatch(rf"{kind}_([0-9a-f]{{8}})_([A-Za-z0-9_-]{{43}})", token)
     return None if match is None else (match.group(1), match.group(2))
@@ -94,7 +94,7 @@ def new_secret(session: Session, model: type[K]) -> tuple[str, str]:
 
 def authenticate(session: Session, model: type[K], *, kind: str, token: str) -> K | None:
     """Return the active key of ``model`` that ``token`` is, or None."""
-    parsed = parse_key(kind, token)
+    parsed = _parse_key(kind, token)
     if parsed is None:
         return None
     prefix, secret = parsed

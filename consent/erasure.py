@@ -17,8 +17,7 @@ from typing import Any
 from sqlalchemy import Column, Table, delete, func, select
 from sqlalchemy.orm import Session
 
-from store import Base, Subject, utcnow
-from store.vault import Vault
+from store import Base, Subject, Vault, utcnow
 
 from . import transparency
 from .errors import ConsentNotFound

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from store.errors import Refusal
+from store import Refusal
 
 
 class ConsentError(Refusal):

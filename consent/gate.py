@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from store import utcnow
-from store.signing import canonical_json
+from store import canonical_json, utcnow
 
 from . import membership, transparency
 from .categories import DataCategory

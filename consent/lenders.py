@@ -4,9 +4,9 @@ A key is shown once, when it is made: ``ffk_<prefix>_<secret>``, stored as analy
 are (``consent.apikeys``: only a digest of the secret). A key carries scopes, each allowing
 one kind of call; a revoked key authenticates nothing.
 
->>> Scope("decisions:write") in set(Scope)
+>>> LenderScope("decisions:write") in set(LenderScope)
 True
->>> lender_slug("Acme Bank plc.")
+>>> _lender_slug("Acme Bank plc.")
 'acme-bank-plc'
 """
 
@@ -39,7 +39,7 @@ from .purposes import Purpose, PurposeKind
 KEY_PREFIX: Final = "ffk"
 
 
-class Scope(StrEnum):
+class LenderScope(StrEnum):
     """What a key may do. Stored as its value; only ever added to."""
 
     DECISIONS_WRITE = "decisions:write"
@@ -58,12 +58,12 @@ class LenderKey(KeyColumns, Base):
     lender_id: Mapped[str] = mapped_column(
         String(40), ForeignKey("lenders.id", ondelete="CASCADE"), index=True
     )
-    scopes: Mapped[frozenset[Scope]] = mapped_column(ScopeSet(Scope))
+    scopes: Mapped[frozenset[LenderScope]] = mapped_column(ScopeSet(LenderScope))
 
     __table_args__ = (CheckConstraint("scopes <> ''", name="some_scope"),)
 
 
-def lender_slug(name: str) -> str:
+def _lender_slug(name: str) -> str:
     """Return a lender identifier made from a name (lower case, words joined by ``-``)."""
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
     if not slug:
@@ -74,7 +74,7 @@ def lender_slug(name: str) -> str:
 
 def ensure_lender(session: Session, *, name: str, lender_id: str | None = None) -> Lender:
     """Return the lender ``lender_id`` (default: the slug of ``name``), adding it if new."""
-    slug = lender_id or lender_slug(name)
+    slug = lender_id or _lender_slug(name)
     Purpose(PurposeKind.SHARE, slug)
     lender = session.get(Lender, slug)
     if lender is None:
@@ -84,11 +84,11 @@ def ensure_lender(session: Session, *, name: str, lender_id: str | None = None) 
     return lender
 
 
-def issue_key(
-    session: Session, *, lender_id: str, scopes: Iterable[Scope | str]
+def issue_lender_key(
+    session: Session, *, lender_id: str, scopes: Iterable[LenderScope | str]
 ) -> tuple[LenderKey, str]:
     """Make a key for the lender; return the row and the key text (shown only now)."""
-    wanted = frozenset(Scope(s) for s in scopes)
+    wanted = frozenset(LenderScope(s) for s in scopes)
     if not wanted:
         raise InvalidPurpose("a key carries at least one scope")
     if session.get(Lender, lender_id) is None:
@@ -100,12 +100,12 @@ def issue_key(
     return key, f"{KEY_PREFIX}_{prefix}_{secret}"
 
 
-def authenticate_key(session: Session, *, token: str) -> LenderKey | None:
+def authenticate_lender(session: Session, *, token: str) -> LenderKey | None:
     """Return the active key that ``token`` is, or None (unknown, malformed or revoked)."""
     return authenticate(session, LenderKey, kind=KEY_PREFIX, token=token)
 
 
-def require_scope(key: LenderKey, scope: Scope) -> None:
+def require_lender_scope(key: LenderKey, scope: LenderScope) -> None:
     """Allow the call only if ``key`` carries ``scope``.
 
     Raises:
@@ -114,7 +114,7 @@ def require_scope(key: LenderKey, scope: Scope) -> None:
     holds(key.scopes, scope)
 
 
-def keys_of(session: Session, *, lender_id: str | None = None) -> Sequence[LenderKey]:
+def lender_keys(session: Session, *, lender_id: str | None = None) -> Sequence[LenderKey]:
     """Return every key (of one lender, or of all), oldest first."""
     query = select(LenderKey).order_by(LenderKey.created_at, LenderKey.id)
     if lender_id is not None:
@@ -122,6 +122,6 @@ def keys_of(session: Session, *, lender_id: str | None = None) -> Sequence[Lende
     return session.scalars(query).all()
 
 
-def revoke_key(session: Session, *, key: str, now: dt.datetime | None = None) -> LenderKey:
+def revoke_lender_key(session: Session, *, key: str, now: dt.datetime | None = None) -> LenderKey:
     """Revoke the key with this id or prefix; revoking a revoked key changes nothing."""
     return revoke(session, LenderKey, key=key, now=now)

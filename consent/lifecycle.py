@@ -19,9 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from store import Subject, utcnow
-from store.keys import Pseudonyms
-from store.signing import Keyring, canonical_json
+from store import Keyring, Pseudonyms, Subject, canonical_json, utcnow
 
 from . import transparency
 from .categories import DataCategory

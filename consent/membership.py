@@ -104,7 +104,7 @@ def commit(leaves: Sequence[bytes]) -> tuple[bytes, list[MemberProof]]:
     return root, [MemberProof(p, tuple(path)) for p, path in zip(positions, paths, strict=True)]
 
 
-def root_of(leaf: bytes, proof: MemberProof) -> bytes:
+def _root_of(leaf: bytes, proof: MemberProof) -> bytes:
     """Recompute the root from one member's leaf data and proof."""
     if len(proof.path) != DEPTH or not 0 <= proof.position < 1 << DEPTH:
         raise ValueError(f"a membership proof has {DEPTH} hashes and a position below 2**{DEPTH}")
@@ -118,6 +118,6 @@ def root_of(leaf: bytes, proof: MemberProof) -> bytes:
 def verify(leaf: bytes, proof: MemberProof, root: bytes) -> bool:
     """Whether ``leaf`` is in the tree of ``root`` at ``proof.position``."""
     try:
-        return secrets.compare_digest(root_of(leaf, proof), root)
+        return secrets.compare_digest(_root_of(leaf, proof), root)
     except ValueError:
         return False

@@ -23,8 +23,7 @@ from typing import Any, Final, Literal, get_args
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from store.errors import SignatureInvalid
-from store.signing import Keyring, canonical_json, verify
+from store import Keyring, SignatureInvalid, canonical_json, verify_envelope
 
 from .categories import DataCategory
 from .merkle import leaf_hash
@@ -149,7 +148,7 @@ class ReceiptFacts:
         _require(self.collection_method, CollectionMethod, "collection_method")
         if (self.event == "withdraw") != (self.state == "withdrawn"):
             raise ValueError("a withdrawal, and only a withdrawal, leaves a consent withdrawn")
-        kind = purpose_kind(self.purpose)
+        kind = _purpose_kind(self.purpose)
         if (kind == "share") != bool(self.lender_name):
             raise ValueError("a lender name is given exactly when the purpose is share:<lender>")
         if not all(isinstance(category, DataCategory) for category in self.data_categories):
@@ -158,10 +157,10 @@ class ReceiptFacts:
         unix_seconds(self.expires_at)
 
 
-def purpose_kind(purpose: str) -> str:
+def _purpose_kind(purpose: str) -> str:
     """Return ``scoring``, ``share``, ``training`` or ``statistics`` for a purpose.
 
-    >>> purpose_kind("share:acme")
+    >>> _purpose_kind("share:acme")
     'share'
 
     Raises:
@@ -189,7 +188,7 @@ def build_receipt(
     facts: ReceiptFacts, *, controller: Controller = SANDBOX_CONTROLLER
 ) -> dict[str, Any]:
     """Return the receipt document for ``facts`` (unsigned)."""
-    kind = purpose_kind(facts.purpose)
+    kind = _purpose_kind(facts.purpose)
     purpose: dict[str, Any] = {
         "purpose": _description(kind, facts.lender_name),
         "consentType": "EXPLICIT",
@@ -240,7 +239,7 @@ def verify_receipt(envelope: object, public_keys: Mapping[str, Ed25519PublicKey]
         SignatureInvalid: the signature does not verify (see ``store.signing.verify``), or
             the signed document is not a Kantara v1.1 receipt with an integer timestamp.
     """
-    document = verify(envelope, public_keys)
+    document = verify_envelope(envelope, public_keys)
     timestamp = document.get("consentTimestamp")
     if document.get("version") != KANTARA_VERSION or not (
         isinstance(timestamp, int) and not isinstance(timestamp, bool)

@@ -32,9 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store import Base, utcnow
-from store.errors import SignatureInvalid
-from store.signing import Keyring, canonical_json
+from store import Base, Keyring, SignatureInvalid, canonical_json, utcnow
 
 from . import membership, merkle
 from .errors import ProofUnavailable

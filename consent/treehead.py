@@ -20,8 +20,7 @@ from typing import Any, Final
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from store.errors import SignatureInvalid
-from store.signing import Keyring, verify
+from store import Keyring, SignatureInvalid, verify_envelope
 
 from .merkle import HASH_SIZE
 
@@ -83,7 +82,7 @@ def verify_tree_head(envelope: object, public_keys: Mapping[str, Ed25519PublicKe
         SignatureInvalid: the signature does not verify, or the signed document is not a
             well-formed tree head.
     """
-    document = verify(envelope, public_keys)
+    document = verify_envelope(envelope, public_keys)
     if document.get("type") != TREE_HEAD_TYPE or set(document) != {
         "type",
         "treeSize",

@@ -6,7 +6,7 @@ internal invariant failure (``store.errors.InternalBug``).
 
 from __future__ import annotations
 
-from store.errors import InternalBug, Refusal
+from store import InternalBug, Refusal
 
 
 class PrivacyError(Refusal):

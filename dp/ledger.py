@@ -234,7 +234,7 @@ def complete(session: Session, *, release_id: str, result: dict[str, Any]) -> Re
     return release
 
 
-def dataset_spent(session: Session, *, dataset: str, kind: str) -> PrivacyLoss:
+def _dataset_spent(session: Session, *, dataset: str, kind: str) -> PrivacyLoss:
     """Return what every release of ``kind`` over the dataset ``dataset`` has cost so far."""
     units = session.scalar(
         select(func.coalesce(func.sum(Release.cost_units), 0)).where(
@@ -276,7 +276,7 @@ def reserve_dataset(
     lock = session.scalars(select(LedgerLock).where(LedgerLock.id == 1).with_for_update()).first()
     if lock is None:
         raise LedgerBug("the ledger's lock row is missing: run `fairfile db upgrade`")
-    left = budget.minus(dataset_spent(session, dataset=dataset, kind=kind))
+    left = budget.minus(_dataset_spent(session, dataset=dataset, kind=kind))
     if left < cost:
         raise BudgetExhausted(
             f"this release needs {cost} but this file's data has {left} left",

@@ -39,10 +39,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent import gate
-from consent.errors import ConsentMissing
-from consent.lifecycle import ConsentKeys
-from consent.purposes import Purpose, PurposeKind
+from consent import ConsentKeys, ConsentMissing, Purpose, PurposeKind, gate
 from scoring.contract import CONTRACT, SubjectFacts, get_facts
 from scoring.workflow import (
     REGIONS,
@@ -52,8 +49,7 @@ from scoring.workflow import (
     get_outcome,
     get_region,
 )
-from store import utcnow
-from store.vault import Vault
+from store import Vault, utcnow
 
 from . import ledger
 from .allocations import Allocation

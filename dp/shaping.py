@@ -43,8 +43,7 @@ from typing import Any, Final
 
 import numpy as np
 
-from scoring.card import MappedFeature, labels_of
-from scoring.card.shape import favourable_bins, is_ordered, order_of
+from scoring.card import MappedFeature, favourable_bins, is_ordered, labels_of, order_of
 from scoring.contract import Direction
 
 #: The fewest noisy people a group of bins needs before its weight is computed: this many,

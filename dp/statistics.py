@@ -41,9 +41,9 @@ import numpy as np
 import numpy.typing as npt
 
 from consent import DataCategory
-from scoring.card.scorecard import REQUIRED_CATEGORY, Scorecard
+from scoring import NoActiveModel
+from scoring.card import REQUIRED_CATEGORY, Scorecard
 from scoring.contract import FEATURES, Feature
-from scoring.errors import NoActiveModel
 from scoring.workflow import DEFAULT_CUT_OFF, REGIONS
 
 from .errors import InvalidQuery

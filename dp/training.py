@@ -139,7 +139,7 @@ def outcome_tables(
     return out
 
 
-def table_cells() -> int:
+def _table_cells() -> int:
     """Return the number of cells of the concatenated (bin x outcome) tables."""
     return sum(2 * len(bin_labels(FEATURES[name])) for name in FEATURE_NAMES)
 
@@ -151,7 +151,7 @@ def training_noise(epsilon: float | Fraction) -> VectorNoise:
     True
     """
     return make_vector_noise(
-        cells=table_cells(),
+        cells=_table_cells(),
         sensitivity=len(FEATURE_NAMES),
         request=LossRequest.parse(epsilon=_exact(epsilon)),
     )

@@ -30,15 +30,10 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from consent import gate
-from consent.categories import DataCategory
-from consent.errors import ConsentMissing
-from consent.lifecycle import ConsentKeys
-from consent.purposes import Purpose, PurposeKind
+from consent import ConsentKeys, ConsentMissing, DataCategory, Purpose, PurposeKind, gate
 from scoring.contract import FEATURES, SubjectFacts, get_facts
 from scoring.workflow import SubjectOutcome, get_outcome
-from store import utcnow
-from store.vault import Vault
+from store import Vault, utcnow
 
 from . import ledger
 from .allocations import Allocation
@@ -75,7 +70,7 @@ class TrainingData:
     skipped_no_outcome: int
 
 
-def training_members(session: Session, *, now: dt.datetime | None = None) -> tuple[str, ...]:
+def _training_members(session: Session, *, now: dt.datetime | None = None) -> tuple[str, ...]:
     """Return the current ``training`` snapshot, sorted (no log: nobody is read yet)."""
     snapshot = gate.consenting_subjects(
         session, purpose=TRAINING, categories=MODEL_CATEGORIES, now=now or utcnow()
@@ -98,7 +93,7 @@ def reserve_training_snapshot(
     Raises:
         dp.BudgetExhausted: someone in the snapshot has too little budget left.
     """
-    members = training_members(session, now=now)
+    members = _training_members(session, now=now)
     noise, calibration_noise = training_noises(epsilon)
     mechanism = {**noise.as_dict(), "calibration": calibration_noise.as_dict()}
     reservation = reserve_training(

@@ -16,8 +16,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from scoring import NoActiveModel
 from scoring.card import Scorecard, check
-from scoring.errors import NoActiveModel
 
 from . import ledger
 from .allocations import Allocation

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from store.errors import InternalBug, Refusal
+from store import InternalBug, Refusal
 
 #: The most problems a dirty file's report lists (it still counts them all).
 MAX_REPORTED: Final = 100

@@ -10,8 +10,7 @@ from flask import Flask
 from flask_openapi3.models.info import Info
 from sqlalchemy import Engine
 
-from store import head_revision, make_engine
-from store.keys import load_or_create_dev_key
+from store import head_revision, load_or_create_dev_key, make_engine
 
 from .api import (
     consents,
@@ -88,7 +87,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
 
     keys.init_app(app, settings, instance)
-    sessions.init_app(app, engine_override or database_engine(settings, instance))
+    sessions.init_app(app, engine_override or _database_engine(settings, instance))
     logs.init_app(app)
     errors.init_url_limit(app)
     limits.init_app(app, settings)
@@ -120,7 +119,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def database_engine(settings: Settings, instance: Path) -> Engine:
+def _database_engine(settings: Settings, instance: Path) -> Engine:
     """Return the engine for the configured URL, or the SQLite file in ``instance``."""
     url = settings.database_url or f"sqlite:///{instance / 'fairfile.sqlite3'}"
     return make_engine(url)

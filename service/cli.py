@@ -151,7 +151,7 @@ def serve_command(host: str, port: int, workers: int | None, threads: int) -> No
 @with_appcontext
 def db_revision(message: str) -> None:
     """Write a new migration from the difference between the models and the database."""
-    from store.migrate import autogenerate
+    from store import autogenerate
 
     from .web.tables import metadata
 

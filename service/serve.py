@@ -112,10 +112,10 @@ class Server(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Callable[..., Iterable[bytes]]:
         """Return the WSGI app, each request run in a context of its own."""
-        return isolated(self._app)
+        return _isolated(self._app)
 
 
-def isolated(app: Flask) -> Callable[..., Iterable[bytes]]:
+def _isolated(app: Flask) -> Callable[..., Iterable[bytes]]:
     """Run every request of ``app`` in a fresh, empty ``contextvars`` context.
 
     ``fairfile serve`` runs inside the command line's application context. A sync worker

@@ -114,7 +114,7 @@ def new_master_key() -> bytes:
     return secrets.token_bytes(32)
 
 
-def encode_key(raw: bytes) -> str:
+def _encode_key(raw: bytes) -> str:
     """Encode a key as URL-safe base64 (the form settings and key files hold)."""
     return base64.urlsafe_b64encode(raw).decode()
 
@@ -150,11 +150,11 @@ class MasterKeyFolder:
         kept = self._retired / f"{kid_of(old)}.key"
         fd = os.open(kept, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(encode_key(old) + "\n")
+            handle.write(_encode_key(old) + "\n")
         new = new_master_key()
         staging = self._active.with_suffix(".new")
         fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(encode_key(new) + "\n")
+            handle.write(_encode_key(new) + "\n")
         staging.replace(self._active)
         return kid_of(old), kid_of(new)

@@ -106,7 +106,9 @@ def public_keys_from_jwks(jwks: Mapping[str, Any]) -> dict[str, Ed25519PublicKey
     return found
 
 
-def verify(envelope: object, public_keys: Mapping[str, Ed25519PublicKey]) -> dict[str, Any]:
+def verify_envelope(
+    envelope: object, public_keys: Mapping[str, Ed25519PublicKey]
+) -> dict[str, Any]:
     """Check a signed envelope against trusted public keys and return its document.
 
     Args:
@@ -255,8 +257,8 @@ class Keyring:
         }
 
     def verify(self, envelope: object) -> dict[str, Any]:
-        """Check ``envelope`` against this keyring's keys (see the module's ``verify``)."""
-        return verify(envelope, self.public_keys())
+        """Check ``envelope`` against this keyring's keys (see ``verify_envelope``)."""
+        return verify_envelope(envelope, self.public_keys())
 
     def rotate(self) -> str:
         """Make a new active key, keep the old public key, and return the new key id.

@@ -10,8 +10,11 @@ feature contract and the extractor), ``consent`` and ``store``. Never Flask and 
 ``service``.
 """
 
+from .bank import bank_statement as bank_statement
+from .choices import DEFAULT_SHARE as DEFAULT_SHARE
 from .choices import Choices as Choices
 from .choices import simulate_choices as simulate_choices
+from .credit_file import write_credit_file as write_credit_file
 from .files import NotAPopulation as NotAPopulation
 from .files import read_features as read_features
 from .files import read_manifest as read_manifest
@@ -19,6 +22,7 @@ from .files import read_outcomes as read_outcomes
 from .files import read_protected as read_protected
 from .files import read_truth as read_truth
 from .files import write_population as write_population
+from .models import protected_group as protected_group
 from .population import AS_OF as AS_OF
 from .population import Population as Population
 from .population import generate as generate

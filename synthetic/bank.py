@@ -48,10 +48,10 @@ def bank_statement(subject_id: str, *, profile_name: str = "default") -> dict[st
     people = draw_people(people_rng, 1, profile(profile_name))
     ledger = draw_ledger(ledger_rng, people)
     transactions, accounts = render_statements(render_rng, people, ledger, first_id=0, as_of=AS_OF)
-    return statement_payload(transactions, accounts.row(0, named=True))
+    return _statement_payload(transactions, accounts.row(0, named=True))
 
 
-def statement_payload(transactions: pl.DataFrame, account: dict[str, Any]) -> dict[str, Any]:
+def _statement_payload(transactions: pl.DataFrame, account: dict[str, Any]) -> dict[str, Any]:
     """Return one person's rendered transactions and account row as a JSON statement."""
     return {
         "asOf": AS_OF.isoformat(),

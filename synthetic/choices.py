@@ -32,10 +32,15 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.orm import Session
 
-from consent import lifecycle
-from consent.categories import DataCategory
-from consent.lifecycle import ConsentKeys
-from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose, PurposeKind
+from consent import (
+    ENROLMENT_NOTICE,
+    NOTICES,
+    ConsentKeys,
+    DataCategory,
+    Purpose,
+    PurposeKind,
+    lifecycle,
+)
 from store import utcnow
 
 #: The share of seeded people who enrol, by default.

@@ -11,8 +11,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store import Base
-from store.vault import Vault
+from store import Base, Vault
 
 TABLE = "audit_protected_attributes"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from scoring.workflow.outcomes import REGIONS as _DECLARED_REGIONS
+from scoring.workflow import REGIONS as _DECLARED_REGIONS
 
 #: Coarse regions (the four US Census regions, declared with the sealed region table as
 #: public statistics group keys) and their shares of the population.

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from scoring.ingest.statements import (
+from scoring.ingest import (
     ACCOUNT_SCHEMA,
     DIRECTIONS,
     KINDS,

@@ -17,10 +17,9 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from scoring import ContractViolation, FieldProblem, Offence, check_facts_frame
-from scoring.contract.models import SubjectFacts, seal_facts
-from scoring.workflow.outcomes import SubjectOutcome, SubjectRegion, seal_outcome, seal_region
-from store import Subject, new_id
-from store.vault import Vault
+from scoring.contract import SubjectFacts, seal_facts
+from scoring.workflow import SubjectOutcome, SubjectRegion, seal_outcome, seal_region
+from store import Subject, Vault, new_id
 
 from .models import AuditProtectedAttribute, seal_group
 

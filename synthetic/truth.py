@@ -23,7 +23,7 @@ from collections.abc import Mapping
 import numpy as np
 import numpy.typing as npt
 
-from scoring.card.metrics import auc as auc
+from scoring.card import auc as auc
 
 from .latent import sigmoid
 

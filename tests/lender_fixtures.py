@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from consent.lenders import Scope, ensure_lender, issue_key
+from consent.lenders import LenderScope, ensure_lender, issue_lender_key
 from dp.versions import active_version
 from scoring.contract.models import put_facts
 from service.web.keys import consent_keys, vault
@@ -46,10 +46,10 @@ class World:
         return {"Authorization": f"Bearer {key}", **extra}
 
 
-def add_key(app, lender_id: str, scopes=tuple(Scope)) -> str:
+def add_key(app, lender_id: str, scopes=tuple(LenderScope)) -> str:
     with session_factory(app)() as s, s.begin():
         ensure_lender(s, name=lender_id.title(), lender_id=lender_id)
-        _row, text = issue_key(s, lender_id=lender_id, scopes=scopes)
+        _row, text = issue_lender_key(s, lender_id=lender_id, scopes=scopes)
     return text
 
 

@@ -1,5 +1,6 @@
-"""The package walls: import-linter's contracts from pyproject.toml must hold, and no blueprint
-module of service/ imports another (an ast scan: import-linter cannot tell blueprints apart)."""
+"""The package walls: import-linter's contracts from pyproject.toml must hold; packages enter
+each other only through their faces, and no blueprint module of service/ imports another (ast
+scans: import-linter can tell neither a face nor a blueprint apart)."""
 
 from __future__ import annotations
 
@@ -195,3 +196,58 @@ def test_the_blueprint_rule_catches_a_planted_breach(tmp_path):
         'bp = flask.Blueprint("ui_rights", __name__)\n'
     )
     assert blueprint_breaches(tmp_path, "service") == ["service.ui.rights -> service.api.decisions"]
+
+
+DOMAIN = ("service", "consent", "dp", "scoring", "synthetic", "store")
+#: The one module that imports other packages' modules by name: the ORM table list imports
+#: each module that declares tables, so that ``Base.metadata`` knows them all.
+REGISTERS_TABLES = {"service.web.tables"}
+
+
+def face_breaches(root: Path) -> list[str]:
+    """Return ``module -> imported`` for every import of another package's inner module.
+
+    A package is entered through a face: an ``__init__`` (the package's own, or a room's,
+    such as ``scoring.workflow``); ``from scoring.workflow.decisions import decide`` from
+    outside ``scoring`` is a breach, ``from scoring.workflow import decide`` is not.
+    """
+    breaches = []
+    for package in DOMAIN:
+        for path in (root / package).rglob("*.py"):
+            module = _module_name(path, root)
+            if module in REGISTERS_TABLES:
+                continue
+            for node in ast.walk(ast.parse(path.read_text(), str(path))):
+                if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    named = [node.module]
+                elif isinstance(node, ast.Import):
+                    named = [alias.name for alias in node.names]
+                else:
+                    continue
+                for name in named:
+                    other = name.split(".")[0]
+                    folder = root / name.replace(".", "/")
+                    if other in DOMAIN and other != package and not folder.is_dir():
+                        breaches.append(f"{module} -> {name}")
+    return sorted(breaches)
+
+
+def test_packages_enter_each_other_through_their_faces():
+    assert face_breaches(ROOT) == []
+
+
+def test_the_face_rule_catches_a_planted_breach(tmp_path):
+    for folder in ("consent", "scoring", "scoring/workflow", "service", "service/web"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "__init__.py").write_text("")
+    (tmp_path / "consent/gate.py").write_text("")
+    (tmp_path / "scoring/workflow/decisions.py").write_text("from consent import gate\n")
+    (tmp_path / "service/web/auth.py").write_text("from scoring.workflow import decide\n")
+    (tmp_path / "service/web/tables.py").write_text("import consent.gate\n")
+    assert face_breaches(tmp_path) == []
+    (tmp_path / "service/web/auth.py").write_text("from scoring.workflow.decisions import decide\n")
+    (tmp_path / "scoring/workflow/decisions.py").write_text("import consent.gate\n")
+    assert face_breaches(tmp_path) == [
+        "scoring.workflow.decisions -> consent.gate",
+        "service.web.auth -> scoring.workflow.decisions",
+    ]

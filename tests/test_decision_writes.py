@@ -32,6 +32,7 @@ from synthetic import generate
 from tests.conftest import make_test_app
 from tests.consent_fixtures import add_person, grant, signed_in_headers
 from tests.decision_fixtures import add_model
+from tests.lender_fixtures import add_key, add_sharer
 
 ALL = ("rent", "utilities", "telecom", "bank_cashflow", "income", "bureau")
 
@@ -109,8 +110,33 @@ def test_a_decision_holds_the_write_lock_only_to_log_and_to_store(sqlite_file, m
         assert s.scalar(select(func.count()).select_from(Decision)) == 1
 
 
+def test_a_lenders_decision_computes_without_the_write_lock(sqlite_file, monkeypatch):
+    # The lender's route decides in the same steps: the read is logged and committed, and
+    # the explanation is built while another connection may write.
+    app, engine, _subject_id = sqlite_file
+    key = add_key(app, "lender-a")
+    subject_id = add_sharer(app, "lender-a")
+    seen = {}
+    explain = scoring.workflow.decisions.build_explanation
+
+    def explaining(**kw):
+        seen["explaining"] = (_another_writer_may_write(engine), _decision_reads(engine))
+        return explain(**kw)
+
+    monkeypatch.setattr(scoring.workflow.decisions, "build_explanation", explaining)
+    answer = app.test_client().post(
+        f"/v1/lender/subjects/{subject_id}/decisions",
+        json={},
+        headers={"Authorization": f"Bearer {key}", "Idempotency-Key": "k-1"},
+    )
+    assert answer.status_code == 201, answer.json
+    assert seen == {"explaining": (True, 1)}
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Decision)) == 1
+
+
 def test_a_writing_engine_begins_with_the_write_lock(sqlite_file):
-    # ``SplitWrites`` stores through the engine's writing variant: its transactions take
+    # ``next_transaction_writes`` stores through the engine's writing variant: its transactions take
     # the write lock when they begin (and queue for it), not when they first write.
     _app, engine, _subject_id = sqlite_file
     with engine.execution_options(**WRITE).connect() as connection:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from consent import transparency
 from scoring.contract.models import get_facts
 from scoring.workflow.disputes import DisputeError, disputed_features, resolve_dispute
-from service.api.rights import STATEMENT_MAX
+from service.api.schemas.rights import STATEMENT_MAX
 from service.commands.disputes import disputes
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory

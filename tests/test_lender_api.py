@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consent import lifecycle
-from consent.lenders import Scope, authenticate_key, revoke_key
+from consent.lenders import LenderScope, authenticate_lender, revoke_lender_key
 from scoring.workflow.decisions import Decision
 from service.web.keys import consent_keys
 from service.web.sessions import session_factory
@@ -37,12 +37,12 @@ def test_the_key_is_stored_only_as_a_digest_and_revocation_stops_it(app, client,
     prefix = world.key_a.split("_")[1]
     me = client.get(f"{BASE}/me", headers=world.headers())
     assert me.status_code == 200
-    assert me.json == {"lender_id": "lender-a", "key_prefix": prefix, "scopes": sorted(Scope)}
+    assert me.json == {"lender_id": "lender-a", "key_prefix": prefix, "scopes": sorted(LenderScope)}
     with session_factory(app)() as s, s.begin():
-        row = authenticate_key(s, token=world.key_a)
+        row = authenticate_lender(s, token=world.key_a)
         assert row is not None
         assert world.key_a.split("_", 2)[2] not in {row.digest, row.prefix}
-        revoke_key(s, key=prefix)
+        revoke_lender_key(s, key=prefix)
     assert client.get(f"{BASE}/me", headers=world.headers()).status_code == 401
 
 
@@ -56,7 +56,7 @@ def test_no_valid_key_is_401_problem(client, world, auth):
 
 
 def test_a_missing_scope_is_a_403_problem(app, client, world):
-    reader = add_key(app, "lender-a", scopes=[Scope.DECISIONS_READ])
+    reader = add_key(app, "lender-a", scopes=[LenderScope.DECISIONS_READ])
     response = client.post(
         f"{BASE}/subjects/{world.subject_a}/decisions",
         json={},

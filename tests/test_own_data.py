@@ -36,7 +36,7 @@ from scoring.own_data.history_file import check_file, check_records, record_fram
 from scoring.own_data.mapping import parse_mapping
 from scoring.own_data.record_explain import explain_record, score_record
 from store import utcnow
-from store.signing import verify
+from store.signing import verify_envelope
 from synthetic.credit_file import MAPPING, dirty_copy, generate_credit_file
 
 ONE_RUN = PrivacyLoss.pure(1) + PrivacyLoss.pure("0.5")  # training 1, fairness 0.5
@@ -460,7 +460,7 @@ def test_a_record_explanation_is_signed_and_names_categories(trained_card, keys)
         record="row 1",
     )
     envelope = keys.keyring.sign(document)
-    assert verify(envelope, keys.keyring.public_keys())["score"] == document["score"]
+    assert verify_envelope(envelope, keys.keyring.public_keys())["score"] == document["score"]
     lines = {line["feature"]: line for line in document["points"]["features"]}
     assert lines["savings"]["value"] in card.feature("savings").categories  # type: ignore[union-attr]
     assert (

@@ -8,11 +8,11 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from consent.lenders import Scope
+from consent.lenders import LenderScope
 from dp.models import ModelVersion, Release
 from service.web.keys import consent_keys
 from service.web.sessions import session_factory
-from store.signing import verify
+from store.signing import verify_envelope
 from synthetic.credit_file import AUDIT_ONLY, MAPPING, dirty_copy, generate_credit_file
 from tests.conftest import make_test_app
 from tests.lender_fixtures import add_key
@@ -32,7 +32,7 @@ def keys(app):
         "a": {"Authorization": f"Bearer {add_key(app, 'lender-a')}"},
         "b": {"Authorization": f"Bearer {add_key(app, 'lender-b')}"},
         "no_scope": {
-            "Authorization": f"Bearer {add_key(app, 'lender-c', scopes=[Scope.STATS_QUERY])}"
+            "Authorization": f"Bearer {add_key(app, 'lender-c', scopes=[LenderScope.STATS_QUERY])}"
         },
     }
 
@@ -76,7 +76,7 @@ def test_a_lender_trains_reads_and_explains_its_own_model(app, client, keys, csv
         f"{URL}/{version}/explanations", json={"record": record}, headers=keys["a"]
     )
     assert answer.status_code == 200, answer.json
-    document = verify(answer.json, consent_keys(app).keyring.public_keys())
+    document = verify_envelope(answer.json, consent_keys(app).keyring.public_keys())
     assert document["model_version"] == version
     assert document["lender"] == "lender-a"
     assert {line["feature"] for line in document["points"]["features"]} == set(card["features"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from consent import lifecycle
-from consent.lenders import Scope, ensure_lender
+from consent.lenders import LenderScope, ensure_lender
 from consent.purposes import NOTICES, Purpose
 from scoring.contract import CONTRACT
 from scoring.contract.models import put_facts
@@ -132,7 +132,7 @@ def test_the_scan_found_lender_routes_with_and_without_a_person():
 @pytest.mark.parametrize(("rule", "method", "kind", "view"), LENDER_ROUTES, ids=LENDER_IDS)
 def test_every_lender_route_carries_the_lender_mark(rule, method, kind, view):
     assert kind == "lender", f"{method} {rule} lacks the lender mark"
-    assert view.fairfile_scope in {*Scope, None}
+    assert view.fairfile_scope in {*LenderScope, None}
 
 
 @pytest.mark.parametrize(("rule", "method", "kind", "view"), LENDER_ROUTES, ids=LENDER_IDS)

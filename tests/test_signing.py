@@ -24,7 +24,7 @@ from store.canonical import (
     plain_json,
 )
 from store.errors import KeyringError, NotCanonical, SignatureInvalid
-from store.signing import Keyring, public_jwk, public_keys_from_jwks, thumbprint, verify
+from store.signing import Keyring, public_jwk, public_keys_from_jwks, thumbprint, verify_envelope
 
 # RFC 8032 section 7.1, TEST 1: a published key, so a known answer, and never a secret.
 RFC8032_SECRET = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
@@ -174,7 +174,7 @@ def test_a_signed_document_verifies_and_comes_back_unchanged():
     assert envelope["signature"]["alg"] == "Ed25519"
     assert envelope["signature"]["kid"] == keyring.active_kid
     assert envelope["document"] == DOCUMENT
-    assert verify(envelope, keyring.public_keys()) == DOCUMENT
+    assert verify_envelope(envelope, keyring.public_keys()) == DOCUMENT
     # What travels is JSON: a round trip through text (any spacing) still verifies.
     assert keyring.verify(json.loads(json.dumps(envelope, indent=2))) == DOCUMENT
 
@@ -368,7 +368,7 @@ def test_the_jwks_round_trips_into_trusted_keys():
     }
     keys = public_keys_from_jwks(json.loads(json.dumps(jwks)))
     assert list(keys) == [RFC8037_THUMBPRINT]
-    assert verify(keyring.sign(DOCUMENT), keys) == DOCUMENT
+    assert verify_envelope(keyring.sign(DOCUMENT), keys) == DOCUMENT
 
 
 def test_a_jwks_skips_other_key_types_but_checks_every_ed25519_key():

@@ -37,9 +37,18 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
-from scoring.card import Scorecard, auc, calibration, labels_of, score_codes
-from scoring.card.categorical import CategoricalFeature, MappedFeature, spec_of
-from scoring.card.shape import check, order_of
+from scoring.card import (
+    CategoricalFeature,
+    MappedFeature,
+    Scorecard,
+    auc,
+    calibration,
+    check,
+    labels_of,
+    order_of,
+    score_codes,
+    spec_of,
+)
 from scoring.own_data import Codes, FileMapping, LabelledFile
 
 from .. import ledger

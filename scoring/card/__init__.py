@@ -14,12 +14,14 @@ from .batch import score_codes as score_codes
 from .batch import score_frame as score_frame
 from .categorical import CategoricalFeature as CategoricalFeature
 from .categorical import MappedFeature as MappedFeature
+from .categorical import spec_of as spec_of
 from .explain import build_explanation as build_explanation
 from .metrics import auc as auc
 from .metrics import calibration as calibration
 from .metrics import deployed_metrics as deployed_metrics
 from .reasons import principal_reasons as principal_reasons
 from .recourse import find_recourse as find_recourse
+from .scorecard import REQUIRED_CATEGORY as REQUIRED_CATEGORY
 from .scorecard import Scorecard as Scorecard
 from .scorecard import Scored as Scored
 from .scorecard import Status as Status
@@ -28,3 +30,5 @@ from .scorecard import labels_of as labels_of
 from .scorecard import score as score
 from .shape import check as check
 from .shape import favourable_bins as favourable_bins
+from .shape import is_ordered as is_ordered
+from .shape import order_of as order_of

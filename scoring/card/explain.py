@@ -108,7 +108,7 @@ def accuracy(card: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def point_lines(card: Scorecard, scored: Scored, consent_id: str | None) -> list[dict[str, Any]]:
+def _point_lines(card: Scorecard, scored: Scored, consent_id: str | None) -> list[dict[str, Any]]:
     """Return every feature's line of a score: value, bin, points, best attainable, why."""
     out = []
     for line in scored.lines:
@@ -173,7 +173,7 @@ def signable(value: Any) -> Any:
     return value
 
 
-def shown_value(card: Scorecard, name: str, value: float | None) -> float | int | str | None:
+def _shown_value(card: Scorecard, name: str, value: float | None) -> float | int | str | None:
     """Return a value as a document shows it.
 
     An int for an integer-kind feature, the category for a categorical one, others
@@ -198,7 +198,7 @@ def scored_parts(
     parts: dict[str, Any] = {
         "points": {
             "base": scored.base,
-            "features": point_lines(card, scored, consent_id),
+            "features": _point_lines(card, scored, consent_id),
             "total": scored.score,
         },
         "reasons": [asdict(r) for r in reasons],
@@ -210,10 +210,10 @@ def scored_parts(
         },
     }
     for part in (*parts["points"]["features"], *parts["reasons"]):
-        part["value"] = shown_value(card, part["feature"], part["value"])
+        part["value"] = _shown_value(card, part["feature"], part["value"])
     for change in parts["recourse"]["changes"]:
-        change["current"] = shown_value(card, change["feature"], change["current"])
-        change["target"] = shown_value(card, change["feature"], change["target"])
+        change["current"] = _shown_value(card, change["feature"], change["current"])
+        change["target"] = _shown_value(card, change["feature"], change["target"])
     return parts
 
 

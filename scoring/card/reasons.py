@@ -80,7 +80,7 @@ def best_bins(card: Scorecard, name: str) -> tuple[str, ...]:
     )
 
 
-def best_words(card: Scorecard, name: str) -> str:
+def _best_words(card: Scorecard, name: str) -> str:
     """Return the values that earn the feature's best points, in words (one span if it is)."""
     table = card.table(name)
     best = [i for i, pts in enumerate(table.valued) if pts == table.best]
@@ -121,7 +121,7 @@ def describe(card: Scorecard, line: Line) -> str:
         if line.points < 0
         else f"which earned {points_words(line.points)}"
     )
-    best = f"{best_words(card, line.name)} would earn {points_words(line.best)}"
+    best = f"{_best_words(card, line.name)} would earn {points_words(line.best)}"
     return f"{said}{where}, {effect}; {best}."
 
 

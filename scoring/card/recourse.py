@@ -64,13 +64,13 @@ def step(feature: Feature) -> float:
     return 0.01 if feature.unit == "ratio" else 1.0
 
 
-def target_value(feature: MappedFeature, current: float, target_bin: int) -> float:
+def _target_value(feature: MappedFeature, current: float, target_bin: int) -> float:
     """Return the value in ``target_bin`` nearest to ``current`` (a category: its code).
 
     >>> from scoring.contract.features import FEATURES
-    >>> target_value(FEATURES["rent_on_time_12m"], 4, 2)
+    >>> _target_value(FEATURES["rent_on_time_12m"], 4, 2)
     10.0
-    >>> target_value(FEATURES["debt_service_ratio"], 0.7, 2)
+    >>> _target_value(FEATURES["debt_service_ratio"], 0.7, 2)
     0.35
     """
     if isinstance(feature, CategoricalFeature):
@@ -101,13 +101,13 @@ def allowed(feature: MappedFeature, current: int, target: int) -> bool:
     return target < current
 
 
-def change_words(feature: MappedFeature, current: float, target: float, gain: int) -> str:
+def _change_words(feature: MappedFeature, current: float, target: float, gain: int) -> str:
     """Return one change in words.
 
     >>> from scoring.contract.features import FEATURES
-    >>> change_words(FEATURES["savings_balance"], 120.0, 400.0, 9)
+    >>> _change_words(FEATURES["savings_balance"], 120.0, 400.0, 9)
     'Raise your savings balance from $120 to $400: +9 points.'
-    >>> change_words(FEATURES["bureau_utilisation"], 0.62, 0.49, 1)
+    >>> _change_words(FEATURES["bureau_utilisation"], 0.62, 0.49, 1)
     'Lower your use of your revolving credit limits from 62% to 49%: +1 point.'
     """
     if isinstance(feature, CategoricalFeature) or feature.direction is None:
@@ -181,7 +181,7 @@ def _proven(
     for name, (index, gain, _steps) in picks.items():
         feature, line = card.feature(name), scored.line(name)
         current = float(line.value or 0)
-        target = target_value(feature, current, index)
+        target = _target_value(feature, current, index)
         changes.append(
             Change(
                 feature=name,
@@ -190,7 +190,7 @@ def _proven(
                 current_bin=line.bin_label or "",
                 target_bin=card.table(name).labels[index],
                 gain=gain,
-                text=change_words(feature, current, target, gain),
+                text=_change_words(feature, current, target, gain),
             )
         )
     after, _facts = rescore(card, scored, {c.feature: c.target for c in changes})

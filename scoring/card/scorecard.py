@@ -75,10 +75,10 @@ def labels_of(feature: MappedFeature) -> list[str]:
     return [*labels, "missing"] if feature.nullable else labels
 
 
-def points_of(woe: float) -> int:
+def _points_of(woe: float) -> int:
     """Return the integer points of a weight of evidence (positive woe = riskier = fewer).
 
-    >>> points_of(0.0), points_of(math.log(2)), points_of(-math.log(2))
+    >>> _points_of(0.0), _points_of(math.log(2)), _points_of(-math.log(2))
     (0, -20, 20)
     """
     return round(-FACTOR * woe)
@@ -128,7 +128,7 @@ class Scorecard:
             woe = points["features"][feature.name]
             labels = labels_of(feature)
             tables.append(
-                FeaturePoints(feature, tuple(labels), tuple(points_of(woe[lb]) for lb in labels))
+                FeaturePoints(feature, tuple(labels), tuple(_points_of(woe[lb]) for lb in labels))
             )
         base = round(OFFSET - FACTOR * float(points["intercept"]))
         return cls(version=version, base=base, features=tuple(tables))

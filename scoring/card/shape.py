@@ -111,7 +111,7 @@ class Violation:
     text: str
 
 
-def violations_of(table: FeaturePoints) -> list[Violation]:
+def _violations_of(table: FeaturePoints) -> list[Violation]:
     """Return the ways one feature's points break the shape or the sharing policy."""
     feature = table.feature
     labels, points = table.labels, table.valued
@@ -163,7 +163,7 @@ def check(card: Scorecard) -> list[Violation]:
     >>> check(Scorecard.from_model(version=1, points=flat))
     []
     """
-    return [v for table in card.features for v in violations_of(table)]
+    return [v for table in card.features for v in _violations_of(table)]
 
 
 def failing_features(card: Scorecard) -> frozenset[str]:

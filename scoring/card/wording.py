@@ -58,10 +58,10 @@ def points_words(points: int) -> str:
     return f"{points} point{'' if abs(points) == 1 else 's'}"
 
 
-def money_words(value: float) -> str:
+def _money_words(value: float) -> str:
     """Return an amount of US dollars as a person writes it.
 
-    >>> money_words(26027.140833333335), money_words(-500.0), money_words(12.5)
+    >>> _money_words(26027.140833333335), _money_words(-500.0), _money_words(12.5)
     ('$26,027', '-$500', '$12.50')
     """
     sign = "-" if value < 0 else ""
@@ -75,7 +75,7 @@ def _number(feature: MappedFeature, value: float) -> str:
     if feature.unit == "ratio":
         return f"{value:.0%}"
     if _money(feature):
-        return money_words(value)
+        return _money_words(value)
     if feature.kind == "int" or value == int(value):
         return f"{int(value):,}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")

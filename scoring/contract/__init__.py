@@ -21,6 +21,8 @@ from .features import feature as feature
 from .models import SubjectFacts as SubjectFacts
 from .models import get_facts as get_facts
 from .models import put_facts as put_facts
+from .models import recorded_at as recorded_at
+from .models import seal_facts as seal_facts
 from .prohibited import PROHIBITED as PROHIBITED
 from .prohibited import Prohibition as Prohibition
 from .prohibited import check_columns as check_columns

@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store import Base, CreatedAt
-from store.vault import Vault, put_sealed
+from store import Base, CreatedAt, Vault, put_sealed
 
 from .facts import check_facts
 

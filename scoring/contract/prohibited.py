@@ -212,10 +212,10 @@ def words(name: str) -> tuple[str, ...]:
     return tuple(w.lower() for w in _WORDS.findall(name))
 
 
-def normalise(name: str) -> str:
+def _normalise(name: str) -> str:
     """Return the field name with case and separators removed.
 
-    >>> normalise("Rent-On-Time 12m") == normalise("rent_on_time_12m")
+    >>> _normalise("Rent-On-Time 12m") == _normalise("rent_on_time_12m")
     True
     """
     return "".join(words(name))
@@ -240,7 +240,7 @@ def prohibition_for(name: str) -> Prohibition | None:
     return None
 
 
-_BY_NORMAL_NAME = {normalise(name): name for name in FEATURE_NAMES}
+_BY_NORMAL_NAME = {_normalise(name): name for name in FEATURE_NAMES}
 
 
 def canonical_name(name: str) -> str | None:
@@ -249,7 +249,7 @@ def canonical_name(name: str) -> str | None:
     >>> canonical_name("Rent_On_Time_12m"), canonical_name("shoe_size")
     ('rent_on_time_12m', None)
     """
-    return _BY_NORMAL_NAME.get(normalise(name))
+    return _BY_NORMAL_NAME.get(_normalise(name))
 
 
 def field_problem(name: str) -> FieldProblem | None:

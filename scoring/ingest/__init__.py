@@ -16,5 +16,10 @@ from .panel import WINDOW_MONTHS as WINDOW_MONTHS
 from .panel import MonthlyPanel as MonthlyPanel
 from .panel import cashflow_arrays as cashflow_arrays
 from .panel import facts_frame as facts_frame
+from .statements import ACCOUNT_SCHEMA as ACCOUNT_SCHEMA
+from .statements import DIRECTIONS as DIRECTIONS
+from .statements import KINDS as KINDS
+from .statements import TRANSACTION_SCHEMA as TRANSACTION_SCHEMA
 from .statements import CounterpartyKind as CounterpartyKind
 from .statements import parse_statement as parse_statement
+from .statements import window_start as window_start

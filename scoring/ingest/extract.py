@@ -61,7 +61,7 @@ def _conform(frame: pl.DataFrame, schema: pl.Schema, what: str) -> pl.DataFrame:
     return pl.DataFrame(columns)
 
 
-def monthly_panel(
+def _monthly_panel(
     transactions: pl.DataFrame, accounts: pl.DataFrame, *, as_of: dt.date
 ) -> tuple[pl.Series, MonthlyPanel]:
     """Reduce a long transaction frame to a ``MonthlyPanel`` (rows: ``accounts`` sorted).
@@ -152,7 +152,7 @@ def extract_frame(
     and ``accounts`` those of ``ACCOUNT_SCHEMA``; any other column, such as a merchant
     name, refuses the dataset with a ``ContractViolation``.
     """
-    ids, panel = monthly_panel(transactions, accounts, as_of=as_of)
+    ids, panel = _monthly_panel(transactions, accounts, as_of=as_of)
     return facts_frame(cashflow_arrays(panel)).insert_column(0, ids)
 
 

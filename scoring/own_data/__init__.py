@@ -14,9 +14,13 @@ from .history_file import Codes as Codes
 from .history_file import LabelledFile as LabelledFile
 from .history_file import check_file as check_file
 from .history_file import check_records as check_records
+from .history_file import frame_from_bytes as frame_from_bytes
 from .history_file import read_frame as read_frame
+from .history_file import record_frame as record_frame
 from .mapping import AuditColumn as AuditColumn
 from .mapping import FileMapping as FileMapping
 from .mapping import parse_mapping as parse_mapping
+from .record_explain import decision_of as decision_of
 from .record_explain import explain_record as explain_record
+from .record_explain import reason_features as reason_features
 from .record_explain import score_record as score_record

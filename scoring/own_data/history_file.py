@@ -93,7 +93,7 @@ def frame_from_bytes(data: bytes, file_format: FileFormat) -> pl.DataFrame:
     return frame
 
 
-def dataset_digest(frame: pl.DataFrame) -> str:
+def _dataset_digest(frame: pl.DataFrame) -> str:
     """The identity of a file's data: its columns and rows, in any order, hashed.
 
     The same data uploaded again (reordered, or as Parquet instead of CSV with the same
@@ -246,7 +246,7 @@ def check_file(frame: pl.DataFrame, mapping: FileMapping) -> LabelledFile:
         values=values,
         defaulted=defaulted,
         audit=audit,
-        digest=dataset_digest(frame),
+        digest=_dataset_digest(frame),
     )
 
 

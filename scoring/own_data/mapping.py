@@ -186,10 +186,10 @@ def parse_mapping(text: str) -> FileMapping:
         raise ContractViolation(
             [FieldProblem("mapping", Offence.INVALID, f"not valid TOML: {exc}")], source="mapping"
         ) from None
-    return mapping_from_dict(data)
+    return _mapping_from_dict(data)
 
 
-def mapping_from_dict(data: Mapping[str, Any]) -> FileMapping:
+def _mapping_from_dict(data: Mapping[str, Any]) -> FileMapping:
     """Read a mapping from its parsed form (``{"columns": {name: {...}}}``)."""
     problems: list[FieldProblem] = []
     extra = sorted(set(data) - {"columns"})

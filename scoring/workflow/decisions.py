@@ -1,11 +1,22 @@
 """Decisions: a score against a cut-off, stored sealed and never changed, with its explanation.
 
-``decide`` passes the consent gate for purpose ``scoring`` over the categories the
-person's scoring consent covers, reads their facts, scores them (or finds that it cannot:
-``insufficient_data``), compares the score with the cut-off (``refer`` when a refer band
-is set and the score falls in it), builds the explanation and has it signed. Everything
-about the person (inputs used, score, decision, consent ids, the signed explanation) is
-one sealed payload; only the id, the person, the time and the model version are plain.
+A decision is made in three steps, each a function, so a caller can end one transaction
+and begin the next between them, as the statistics do with ``reserve_statistic`` and
+``run_statistic`` (ADR 0016):
+
+1. ``authorize_decision`` passes the consent gate for purpose ``scoring`` over the
+   categories the person's scoring consent covers (and, for a lender, shares with it:
+   ``decision_categories``, which only reads) and writes the read to the transparency
+   log;
+2. ``make_decision`` reads the facts, scores them (or finds that it cannot:
+   ``insufficient_data``), compares the score with the cut-off (``refer`` when a refer
+   band is set and the score falls in it), builds the explanation and has it signed; it
+   only reads;
+3. ``store_decision`` seals it and adds it to the session.
+
+``decide`` runs the three in one transaction. Everything about the person (inputs used,
+score, decision, consent ids, the signed explanation) is one sealed payload; only the id,
+the person, the time and the model version are plain.
 
 A decision is immutable: the ORM refuses any update of a stored row, and a human review
 records its outcome beside the decision (``scoring.workflow.reviews``), never over it.
@@ -13,21 +24,18 @@ records its outcome beside the decision (``scoring.workflow.reviews``), never ov
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
 from sqlalchemy import ForeignKey, Integer, LargeBinary, String, event, select
 from sqlalchemy.orm import Mapped, Mapper, Session, mapped_column
 
-from consent import DataCategory, gate
-from consent.errors import ConsentMissing
-from consent.lifecycle import ConsentKeys
-from consent.purposes import Purpose, PurposeKind
-from store import Base, UuidPk, new_id, utcnow
-from store.vault import Vault
+from consent import ConsentKeys, ConsentMissing, DataCategory, Purpose, PurposeKind, gate
+from store import Base, UuidPk, Vault, new_id, utcnow
 
 from ..card import Scorecard, Status, build_explanation, insufficient_data, score
 from ..contract import CONTRACT, get_facts
@@ -61,48 +69,14 @@ def _refuse_update(_mapper: Mapper[Any], _connection: Any, target: Decision) -> 
     raise DecisionError(f"decision {target.id} is immutable; a review records changes")
 
 
-class Phases(Protocol):
-    """Where a caller may end one transaction and begin the next while a decision is made.
-
-    A decision writes twice: the consent check's log entry, then the decision. Around and
-    between them it only reads and computes (facts, score, explanation, signature), which
-    is most of its time. A caller on SQLite, which admits one writer at a time, begins its
-    write at ``authorizing``, commits the log entry at ``authorized`` and begins its write
-    again at ``ready_to_store``, so other writers are not held up by the computing. The
-    read is logged and committed before any data is read; if the decision then fails, the
-    log still says, truthfully, that the read happened.
-    """
-
-    def authorizing(self) -> None:
-        """The consent check and its log entry follow; the caller gets ready to write."""
-
-    def authorized(self) -> None:
-        """The read is allowed and logged; the caller may commit now."""
-
-    def ready_to_store(self) -> None:
-        """The decision is built; the caller makes its transaction ready to write."""
-
-
-class OneTransaction:
-    """Everything in the caller's one transaction (commands, tests, the web UI)."""
-
-    def authorizing(self) -> None:
-        """Nothing to do: the caller's transaction goes on."""
-
-    def authorized(self) -> None:
-        """Nothing to do: the caller's transaction goes on."""
-
-    def ready_to_store(self) -> None:
-        """Nothing to do: the caller's transaction goes on."""
-
-
 @dataclass(frozen=True)
 class Policy:
     """The lender's cut-off and refer band (points below the cut-off that are referred).
 
-    ``lender`` is set only for a decision a lender asked for with its own key
-    (``scoring.workflow.lending.request_decision`` sets it from the key); a person's own decision
-    names none, so no signed explanation names a lender that did not ask.
+    ``lender`` is set only for a decision a lender asked for with its own key:
+    ``make_decision`` takes it from the authorized read, whatever the caller passed, so a
+    person's own decision names none and no signed explanation names a lender that did not
+    ask.
     """
 
     cut_off: int = DEFAULT_CUT_OFF
@@ -122,26 +96,41 @@ class Policy:
         return "decline"
 
 
-def decide(
-    session: Session,
-    *,
-    vault: Vault,
-    keys: ConsentKeys,
-    subject_id: str,
-    card: Scorecard,
-    model_card: Mapping[str, Any],
-    policy: Policy,
-    actor: str = "subject",
-    within: frozenset[DataCategory] | None = None,
-    now: dt.datetime | None = None,
-    phases: Phases | None = None,
-) -> tuple[Decision, dict[str, Any]]:
-    """Score the person under their scoring consent and store the decision, sealed.
+@dataclass(frozen=True)
+class Authorized:
+    """A read of the person's facts that the consent gate allowed and the log recorded.
 
-    ``within`` narrows the categories used further (a lender's decision uses only what the
-    person shares with that lender). ``phases`` lets the caller split the work into
-    transactions (see ``Phases``; default: one). Returns the stored row and its opened
-    payload.
+    ``lender`` names the lender whose key asked (``None``: the person asked), and it is
+    the lender the signed explanation names, whatever policy the caller passes later.
+    """
+
+    subject_id: str
+    lender: str | None
+    categories: frozenset[DataCategory]
+    consent_ids: tuple[str, ...]
+    log_entry_id: int
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision built, explained and signed, not stored yet (``store_decision``)."""
+
+    id: str
+    subject_id: str
+    created_at: dt.datetime
+    model_version: int
+    policy: Policy
+    payload: dict[str, Any]
+
+
+def decision_categories(
+    session: Session, *, subject_id: str, lender: str | None = None, now: dt.datetime | None = None
+) -> frozenset[DataCategory]:
+    """Return the categories a decision may read: what it only reads before it writes.
+
+    Those the person's scoring consent covers; for a lender's decision (``lender`` set),
+    only those the person also shares with that lender (purpose ``share:<lender>``).
 
     Raises:
         ConsentMissing: no active scoring consent covers any of the contract's categories.
@@ -150,24 +139,71 @@ def decide(
     purpose = Purpose(PurposeKind.SCORING)
     held = {f.category for f in CONTRACT}
     allowed = gate.covered(session, subject_id=subject_id, purpose=purpose, now=now) & held
-    if within is not None:
-        allowed &= within
+    if lender is not None:
+        share = Purpose(PurposeKind.SHARE, lender)
+        allowed &= gate.covered(session, subject_id=subject_id, purpose=share, now=now)
     if not allowed:
         raise ConsentMissing(subject_purpose=str(purpose), missing=sorted(c.value for c in held))
-    phases = phases or OneTransaction()
-    phases.authorizing()
+    return frozenset(allowed)
+
+
+def authorize_decision(
+    session: Session,
+    *,
+    keys: ConsentKeys,
+    subject_id: str,
+    categories: frozenset[DataCategory],
+    lender: str | None = None,
+    now: dt.datetime | None = None,
+) -> Authorized:
+    """Pass the scoring gate and log the read: the first of a decision's three steps.
+
+    The gate checks the consent again as it writes the log entry (as actor
+    ``lender:<id>`` for a lender's decision). This step writes; a caller that splits the
+    work commits it before the facts are read (ADR 0016): if the decision then fails, the
+    log still says, truthfully, that the read happened.
+
+    Raises:
+        ConsentMissing: the consent no longer covers ``categories`` (from the gate).
+    """
+    now = now or utcnow()
     authorization = gate.authorize(
         session,
         keys=keys,
-        actor=actor,
+        actor="subject" if lender is None else f"lender:{lender}",
         subject_id=subject_id,
-        purpose=purpose,
-        categories=allowed,
+        purpose=Purpose(PurposeKind.SCORING),
+        categories=categories,
         what="decision",
         now=now,
     )
-    phases.authorized()
-    consent_id = authorization.consent_ids[0]
+    return Authorized(
+        subject_id=subject_id,
+        lender=lender,
+        categories=categories,
+        consent_ids=tuple(authorization.consent_ids),
+        log_entry_id=authorization.log_entry_id,
+        at=now,
+    )
+
+
+def make_decision(
+    session: Session,
+    *,
+    keys: ConsentKeys,
+    vault: Vault,
+    authorized: Authorized,
+    card: Scorecard,
+    model_card: Mapping[str, Any],
+    policy: Policy,
+) -> Decided:
+    """Read the facts the read allowed, score, explain and sign: the second step.
+
+    It only reads, so a caller on SQLite runs it without holding the write lock. The
+    policy's lender is the one ``authorized`` names (a person's own decision names none).
+    """
+    policy = dataclasses.replace(policy, lender=authorized.lender)
+    subject_id, allowed = authorized.subject_id, authorized.categories
     facts = get_facts(session, vault=vault, subject_id=subject_id)
     disputed = disputed_features(session, subject_id)
     missing = insufficient_data(facts, allowed=allowed, disputed=disputed)
@@ -179,7 +215,7 @@ def decide(
     explanation = build_explanation(
         decision_id=decision_id,
         subject_id=subject_id,
-        issued_at=now,
+        issued_at=authorized.at,
         card=card,
         model_card=model_card,
         scored=scored,
@@ -187,8 +223,8 @@ def decide(
         outcome=outcome,
         cut_off=policy.cut_off,
         refer_band=policy.refer_band,
-        allowed=frozenset(allowed),
-        consent_id=consent_id,
+        allowed=allowed,
+        consent_id=authorized.consent_ids[0],
         lender=policy.lender,
     )
     lines = scored.lines if scored is not None else ()
@@ -200,21 +236,98 @@ def decide(
         "refer_band": policy.refer_band,
         "lender": policy.lender,
         "model_version": card.version,
-        "consent_ids": list(authorization.consent_ids),
-        "log_entry_id": authorization.log_entry_id,
+        "consent_ids": list(authorized.consent_ids),
+        "log_entry_id": authorized.log_entry_id,
         "inputs_used": inputs,
         "explanation": keys.keyring.sign(explanation),
     }
-    phases.ready_to_store()
-    row = Decision(
+    return Decided(
         id=decision_id,
         subject_id=subject_id,
-        created_at=now,
+        created_at=authorized.at,
         model_version=card.version,
-        payload=_seal(session, vault, subject_id, payload),
+        policy=policy,
+        payload=payload,
+    )
+
+
+def store_decision(session: Session, *, vault: Vault, decided: Decided) -> Decision:
+    """Seal the decision and add it to the session: the third step, which writes."""
+    row = Decision(
+        id=decided.id,
+        subject_id=decided.subject_id,
+        created_at=decided.created_at,
+        model_version=decided.model_version,
+        payload=_seal(session, vault, decided.subject_id, decided.payload),
     )
     session.add(row)  # flushed with the caller's next query or commit
-    return row, payload
+    return row
+
+
+def decided_in_one(
+    session: Session,
+    *,
+    vault: Vault,
+    keys: ConsentKeys,
+    subject_id: str,
+    card: Scorecard,
+    model_card: Mapping[str, Any],
+    policy: Policy,
+    lender: str | None = None,
+    now: dt.datetime | None = None,
+) -> Decided:
+    """Authorize and log the read, then build the decision, in the caller's one transaction.
+
+    Raises:
+        ConsentMissing: no active scoring consent covers any of the contract's categories.
+    """
+    now = now or utcnow()
+    categories = decision_categories(session, subject_id=subject_id, lender=lender, now=now)
+    authorized = authorize_decision(
+        session, keys=keys, subject_id=subject_id, categories=categories, lender=lender, now=now
+    )
+    return make_decision(
+        session,
+        keys=keys,
+        vault=vault,
+        authorized=authorized,
+        card=card,
+        model_card=model_card,
+        policy=policy,
+    )
+
+
+def decide(
+    session: Session,
+    *,
+    vault: Vault,
+    keys: ConsentKeys,
+    subject_id: str,
+    card: Scorecard,
+    model_card: Mapping[str, Any],
+    policy: Policy,
+    now: dt.datetime | None = None,
+) -> tuple[Decision, dict[str, Any]]:
+    """Score the person under their scoring consent and store the decision, sealed.
+
+    The three steps in the caller's one transaction (commands, the web UI, tests); the API
+    runs them with a commit after the first and the write lock only for the third (ADR
+    0016). Returns the stored row and its opened payload.
+
+    Raises:
+        ConsentMissing: no active scoring consent covers any of the contract's categories.
+    """
+    decided = decided_in_one(
+        session,
+        vault=vault,
+        keys=keys,
+        subject_id=subject_id,
+        card=card,
+        model_card=model_card,
+        policy=policy,
+        now=now,
+    )
+    return store_decision(session, vault=vault, decided=decided), decided.payload
 
 
 def _seal(session: Session, vault: Vault, subject_id: str, payload: dict[str, Any]) -> bytes:

@@ -15,8 +15,7 @@ from typing import Literal
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store import Base, UuidPk, new_id, utcnow
-from store.vault import Vault
+from store import Base, UuidPk, Vault, new_id, utcnow
 
 from ..contract import FEATURES, get_facts, put_facts
 from ..errors import ContractViolation, DisputeError, FieldProblem, Offence

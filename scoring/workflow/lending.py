@@ -1,12 +1,13 @@
 """Decisions a lender asked for, made once per idempotency key, and the part it may see.
 
 A lender asks for a decision about a person who shared with it (purpose
-``share:<lender>``). ``request_decision`` makes the decision through ``decide`` (the
-scoring gate, actor ``lender:<id>``) from the categories both the scoring consent and the
-share cover (the share's notice: the lender reads a decision "computed from the data
-categories you tick"), and records the request under the lender's
-idempotency key: a retry with the same key and the same request returns the decision
-already made, never a second one; the same key with a different request is refused. A
+``share:<lender>``). The decision is made in the steps of ``scoring.workflow.decisions``
+(the scoring gate, actor ``lender:<id>``) from the categories both the scoring consent
+and the share cover (the share's notice: the lender reads a decision "computed from the
+data categories you tick"), and the request is recorded under the lender's idempotency
+key (``store_lender_decision``; ``request_decision`` runs every step in one transaction):
+a retry with the same key and the same request returns the decision already made, never
+a second one; the same key with a different request is refused. A
 lender reads only decisions it asked for, and only the shared part of the explanation
 (``shared_part``): the lines and reasons whose data category the share covers.
 """
@@ -24,16 +25,19 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from consent import DataCategory, gate
-from consent.lifecycle import ConsentKeys
-from consent.purposes import Purpose, PurposeKind
-from store import Base, UuidPk, new_id, utcnow
-from store.vault import Vault
+from consent import ConsentKeys, DataCategory
+from store import Base, UuidPk, Vault, new_id, utcnow
 
 from ..card import Scorecard
 from ..contract import FEATURES
-from ..errors import DecisionNotFound, IdempotencyConflict
-from .decisions import Decision, Phases, Policy, decide
+from ..errors import DecisionError, DecisionNotFound, IdempotencyConflict
+from .decisions import (
+    Decided,
+    Decision,
+    Policy,
+    decided_in_one,
+    store_decision,
+)
 
 #: What the lender sees of the explanation, besides the shared lines and reasons.
 _PLAIN: Final = (
@@ -85,6 +89,64 @@ def request_digest(subject_id: str, policy: Policy) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+def earlier_decision(
+    session: Session, *, lender_id: str, idempotency_key: str, subject_id: str, policy: Policy
+) -> Decision | None:
+    """Return the decision already made under this idempotency key (a retry), if any.
+
+    Raises:
+        IdempotencyConflict: the key was used for a different request.
+    """
+    earlier = session.scalars(
+        select(LenderRequest).where(
+            LenderRequest.lender_id == lender_id,
+            LenderRequest.idempotency_key == idempotency_key,
+        )
+    ).first()
+    if earlier is None:
+        return None
+    if earlier.request_digest != request_digest(subject_id, policy):
+        raise IdempotencyConflict(
+            "this Idempotency-Key was used for a different request; use a new key"
+        )
+    return decision_for(
+        session, lender_id=lender_id, subject_id=subject_id, decision_id=earlier.decision_id
+    )
+
+
+def store_lender_decision(
+    session: Session, *, vault: Vault, decided: Decided, idempotency_key: str
+) -> Decision:
+    """Store a decision a lender asked for, and its request under the idempotency key.
+
+    The lender is the one the decision names (``make_decision`` took it from the read).
+
+    Raises:
+        IdempotencyConflict: a request with the same key was stored meanwhile (in flight).
+        DecisionError: the decision names no lender.
+    """
+    lender_id = decided.policy.lender
+    if lender_id is None:
+        raise DecisionError("a decision a lender asked for names the lender")
+    row = store_decision(session, vault=vault, decided=decided)
+    record = LenderRequest(
+        lender_id=lender_id,
+        idempotency_key=idempotency_key,
+        request_digest=request_digest(decided.subject_id, decided.policy),
+        subject_id=decided.subject_id,
+        decision_id=row.id,
+        created_at=utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(record)
+    except IntegrityError:
+        raise IdempotencyConflict(
+            "a request with this Idempotency-Key is in flight; retry it in a moment"
+        ) from None
+    return row
+
+
 def request_decision(
     session: Session,
     *,
@@ -96,35 +158,28 @@ def request_decision(
     card: Scorecard,
     model_card: Mapping[str, Any],
     policy: Policy,
-    phases: Phases | None = None,
 ) -> tuple[Decision, bool]:
     """Return the decision for this request and whether it was made now (else replayed).
 
-    ``phases`` splits the work into transactions as in ``decide``.
+    The steps in the caller's one transaction: a retry's decision, else the three steps of
+    a decision (``scoring.workflow.decisions``) as actor ``lender:<id>``, stored with the
+    request. The API commits between them (ADR 0016).
 
     Raises:
         IdempotencyConflict: the key was used for a different request, or is in flight.
-        ConsentMissing: no active scoring consent (from ``decide``).
+        ConsentMissing: no active scoring consent (from ``authorize_decision``).
     """
-    # The signed explanation names the lender whose key asked, whatever the caller passed.
     policy = dataclasses.replace(policy, lender=lender_id)
-    digest = request_digest(subject_id, policy)
-    earlier = session.scalars(
-        select(LenderRequest).where(
-            LenderRequest.lender_id == lender_id,
-            LenderRequest.idempotency_key == idempotency_key,
-        )
-    ).first()
+    earlier = earlier_decision(
+        session,
+        lender_id=lender_id,
+        idempotency_key=idempotency_key,
+        subject_id=subject_id,
+        policy=policy,
+    )
     if earlier is not None:
-        if earlier.request_digest != digest:
-            raise IdempotencyConflict(
-                "this Idempotency-Key was used for a different request; use a new key"
-            )
-        return decision_for(
-            session, lender_id=lender_id, subject_id=subject_id, decision_id=earlier.decision_id
-        ), False
-    share = Purpose(PurposeKind.SHARE, lender_id)
-    row, _payload = decide(
+        return earlier, False
+    decided = decided_in_one(
         session,
         vault=vault,
         keys=keys,
@@ -132,25 +187,11 @@ def request_decision(
         card=card,
         model_card=model_card,
         policy=policy,
-        actor=f"lender:{lender_id}",
-        within=gate.covered(session, subject_id=subject_id, purpose=share),
-        phases=phases,
+        lender=lender_id,
     )
-    record = LenderRequest(
-        lender_id=lender_id,
-        idempotency_key=idempotency_key,
-        request_digest=digest,
-        subject_id=subject_id,
-        decision_id=row.id,
-        created_at=utcnow(),
+    row = store_lender_decision(
+        session, vault=vault, decided=decided, idempotency_key=idempotency_key
     )
-    try:
-        with session.begin_nested():
-            session.add(record)
-    except IntegrityError:
-        raise IdempotencyConflict(
-            "a request with this Idempotency-Key is in flight; retry it in a moment"
-        ) from None
     return row, True
 
 

@@ -22,8 +22,7 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store import Base, CreatedAt
-from store.vault import Vault
+from store import Base, CreatedAt, Vault
 
 OUTCOMES_TABLE = "subject_outcomes"
 REGIONS_TABLE = "subject_regions"

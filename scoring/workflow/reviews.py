@@ -18,8 +18,7 @@ from typing import Any, Final, Literal
 from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from store import Base, UuidPk, new_id, utcnow
-from store.vault import Vault
+from store import Base, UuidPk, Vault, new_id, utcnow
 
 from ..errors import ReviewError
 from .decisions import Decision

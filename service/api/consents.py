@@ -10,10 +10,16 @@ from flask import Response, jsonify, url_for
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from consent import lifecycle, signin, transparency
-from consent.errors import ConsentNotFound
-from consent.models import Consent
-from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose
+from consent import (
+    ENROLMENT_NOTICE,
+    NOTICES,
+    Consent,
+    ConsentNotFound,
+    Purpose,
+    lifecycle,
+    signin,
+    transparency,
+)
 from store import utcnow
 
 from ..web.auth import self_service

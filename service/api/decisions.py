@@ -22,21 +22,22 @@ from flask import Response, jsonify, render_template
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from dp.versions import active_card
-from scoring.workflow.decisions import (
+from scoring.workflow import (
     Policy,
-    decide,
     decision_of,
     decisions_of,
     open_decision,
+    open_review,
+    review_out,
+    store_decision,
 )
-from scoring.workflow.reviews import open_review, review_out
 
 from ..web.auth import gated, self_service
-from ..web.keys import consent_keys, vault
+from ..web.keys import vault
 from ..web.openapi import HTML_PAGE
-from ..web.sessions import SplitWrites, db, split_writes
+from ..web.sessions import db, next_transaction_writes, split_writes
 from ..web.types import SubjectPath
+from .deciding import made_apart
 from .schemas.decisions import (
     DecisionIn,
     DecisionPath,
@@ -63,22 +64,13 @@ bp = APIBlueprint(
 @split_writes
 def ask(path: SubjectPath, body: DecisionIn) -> tuple[Response, int]:
     """Score me now and decide against the cut-off, with the signed explanation."""
-    card, model_card = active_card(db())
     policy = Policy(
         cut_off=body.cut_off if body.cut_off is not None else Policy().cut_off,
         refer_band=body.refer_band,
     )
-    row, payload = decide(
-        db(),
-        vault=vault(),
-        keys=consent_keys(),
-        subject_id=path.subject_id,
-        card=card,
-        model_card=model_card,
-        policy=policy,
-        phases=SplitWrites(),
-    )
-    return jsonify(decision_shown(row, fresh=payload)), 201
+    decided = made_apart(subject_id=path.subject_id, policy=policy)
+    row = store_decision(next_transaction_writes(), vault=vault(), decided=decided)
+    return jsonify(decision_shown(row, fresh=decided.payload)), 201
 
 
 @bp.get("/subjects/<subject_id>/decisions", responses={200: DecisionsOut})

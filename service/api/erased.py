@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from store.vault import reclaim_erased
+from store import reclaim_erased
 
 from ..web import outbox
 from ..web.sessions import session_factory

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, Field
 
-from consent.erasure import erase
+from consent import erase
 
 from ..web.auth import self_service
 from ..web.keys import consent_keys, vault
 from ..web.sessions import db
-from ..web.types import SubjectPath, Time
+from ..web.types import SubjectPath
 from .erased import KEPT_WHY, after_erasure
+from .schemas.erasure import DestroyedOut, ErasureOut, KeptOut
 
 bp = APIBlueprint(
     "erasure",
@@ -22,31 +22,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="rights", description="A person's data rights")],
     abp_security=[{"bearer": []}],
 )
-
-
-class DestroyedOut(BaseModel):
-    """What the erasure destroyed."""
-
-    data_key: str
-    rows: dict[str, int] = Field(description="rows deleted, by table")
-
-
-class KeptOut(BaseModel):
-    """What the erasure kept, how much, and why."""
-
-    what: str
-    count: int
-    under_pseudonym: str
-    why: str
-
-
-class ErasureOut(BaseModel):
-    """A plain statement of what was destroyed and what remains."""
-
-    erased_at: Time
-    destroyed: DestroyedOut
-    kept: list[KeptOut]
-    future_use: str
 
 
 @bp.delete("/subjects/<subject_id>", responses={200: ErasureOut})

@@ -16,34 +16,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from consent import gate, lifecycle, transparency
-from consent.lifecycle import ConsentKeys
-from consent.models import Consent, Enrolment
-from scoring.contract import CONTRACT
-from scoring.contract.models import get_facts, recorded_at
-from scoring.workflow.decisions import decisions_of, open_decision
-from scoring.workflow.disputes import (
+from consent import Consent, ConsentKeys, Enrolment, gate, lifecycle, transparency
+from scoring.contract import CONTRACT, get_facts, recorded_at
+from scoring.workflow import (
     FactDispute,
+    decisions_of,
     disputed_features,
     disputes_of,
+    open_decision,
     resolution_of,
+    review_out,
+    reviews_of,
     statement_of,
 )
-from scoring.workflow.reviews import review_out, reviews_of
-from store import Subject, utcnow
-from store.db import WRITE
-from store.vault import Vault
-from synthetic.models import protected_group
+from store import WRITE, Subject, Vault, utcnow
+from synthetic import protected_group
 
 from ..web.keys import consent_keys, vault
 from ..web.sessions import db
 from .schemas.consents import ConsentOut, EventOut
+from .schemas.rights import FORMAT, DisputeOut
 
-#: The version of the document's layout; a breaking change gets a new one.
-FORMAT: Final = "fairfile-export/v1"
 PROTECTED_NOTE: Final = (
     "Synthetic, audit-only, never a model input: this attribute was generated with your "
     "synthetic record so the fairness audit can compare outcomes between groups. No score, "
@@ -122,19 +117,6 @@ def _facts(ctx: ExportContext) -> dict[str, Any] | None:
             for f in CONTRACT
         ],
     }
-
-
-class DisputeOut(BaseModel):
-    """A dispute as its owner sees it."""
-
-    id: str
-    feature: str
-    state: str = Field(description="open, upheld or rejected")
-    statement: str
-    opened_at: dt.datetime
-    resolved_at: dt.datetime | None
-    resolved_by: str | None = Field(description="the reviewer who resolved it")
-    resolution: str | None = Field(description="the reviewer's reason, once resolved")
 
 
 def dispute_out(session: Session, vault: Vault, dispute: FactDispute) -> dict[str, Any]:
@@ -293,7 +275,7 @@ NOT_HELD: tuple[NotHeld, ...] = (
 )
 
 
-def build_export(
+def _build_export(
     session: Session, *, vault: Vault, keys: ConsentKeys, subject_id: str, now: dt.datetime
 ) -> dict[str, Any]:
     """Return the export document of ``subject_id`` (plain JSON values only).
@@ -319,7 +301,7 @@ def exported(subject_id: str, what: str) -> dict[str, Any]:
     # log in a transaction of its own (a GET is otherwise rolled back at the request's edge,
     # ADR 0002): the document is handed out only once its log entry committed.
     session = db()
-    document = build_export(
+    document = _build_export(
         session, vault=vault(), keys=consent_keys(), subject_id=subject_id, now=utcnow()
     )
     touched = {f.category.value for f in CONTRACT} if document["facts"] is not None else set()

@@ -12,19 +12,15 @@ from __future__ import annotations
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, Field
 
-from consent import DataCategory, gate
-from consent.errors import ConsentMissing, ConsentNotFound
-from consent.purposes import Purpose
-from scoring.contract import CONTRACT
-from scoring.contract.models import SubjectFacts, get_facts
-from scoring.workflow.disputes import disputed_features
+from consent import ConsentMissing, ConsentNotFound, DataCategory, Purpose, gate
+from scoring.contract import CONTRACT, SubjectFacts, get_facts
+from scoring.workflow import disputed_features
 
 from ..web.auth import gated
 from ..web.keys import consent_keys, vault
 from ..web.sessions import db
-from ..web.types import Strict, SubjectId
+from .schemas.facts import FactOut, FactsOut, FactsPath, FactsQuery
 
 bp = APIBlueprint(
     "facts",
@@ -33,37 +29,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="facts", description="A person's derived financial facts")],
     abp_security=[{"bearer": []}],
 )
-
-
-class FactsPath(Strict):
-    """The person whose facts are read."""
-
-    subject_id: SubjectId
-
-
-class FactsQuery(Strict):
-    """Which purpose the facts are read for."""
-
-    purpose: str = Field(max_length=48, description="`scoring` or `share:<lender>`, ...")
-
-
-class FactOut(BaseModel):
-    """One fact the purpose may use, and the consent that allows it."""
-
-    name: str
-    value: int | float | None = Field(description="null where the fact is missing")
-    unit: str
-    category: DataCategory
-    consent_id: str = Field(description="the consent that allows this read")
-    disputed: bool = Field(description="an open dispute: new scores leave it out")
-
-
-class FactsOut(BaseModel):
-    """What a purpose sees about the person, and which categories it may not see."""
-
-    purpose: str
-    facts: list[FactOut]
-    withheld_categories: list[DataCategory]
 
 
 @bp.get("/subjects/<subject_id>/facts", responses={200: FactsOut})

@@ -25,25 +25,32 @@ from typing import Any
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from consent import gate
-from consent.lenders import Scope
-from consent.models import Lender
-from consent.purposes import Purpose, PurposeKind
-from dp.versions import active_card
-from scoring.workflow.decisions import Decision, Policy, open_decision
-from scoring.workflow.lending import decision_for, decisions_for, request_decision, shared_part
-from scoring.workflow.reviews import effective_decision, open_review
+from consent import Lender, LenderScope, Purpose, PurposeKind, gate
+from scoring.workflow import (
+    Decision,
+    Policy,
+    decision_for,
+    decisions_for,
+    earlier_decision,
+    effective_decision,
+    open_decision,
+    open_review,
+    shared_part,
+    store_lender_decision,
+)
 
 from ..web.auth import calling_lender, lender
 from ..web.keys import consent_keys, vault
-from ..web.sessions import SplitWrites, db, split_writes
-from ..web.types import Strict, SubjectId, SubjectPath
+from ..web.sessions import db, next_transaction_writes, split_writes
+from ..web.types import SubjectPath
+from .deciding import made_apart
 from .releases import release, releases_of
 from .schemas.decisions import DecisionPath, ReviewIn
 from .schemas.lenders import (
+    DecisionIdPath,
+    IdempotencyHeader,
     LenderDecisionIn,
     LenderDecisionOut,
     LenderDecisionsOut,
@@ -68,25 +75,6 @@ directory = APIBlueprint(
     url_prefix="/v1",
     abp_tags=[Tag(name="lender", description="The lender's side: decisions, reviews, statistics")],
 )
-
-
-class IdempotencyHeader(BaseModel):
-    """The retry key of a request that makes something."""
-
-    idempotency_key: str = Field(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=128,
-        pattern=r"^[A-Za-z0-9._:-]+$",
-        description="A key of your choice, unique per request; a retry reuses it.",
-    )
-
-
-class DecisionIdPath(Strict):
-    """One decision this lender asked for."""
-
-    subject_id: SubjectId
-    decision_id: SubjectId
 
 
 def _actor() -> str:
@@ -143,37 +131,41 @@ def me() -> Response:
 @bp.post(
     "/subjects/<subject_id>/decisions", responses={200: LenderDecisionOut, 201: LenderDecisionOut}
 )
-@lender(Scope.DECISIONS_WRITE)
+@lender(LenderScope.DECISIONS_WRITE)
 @split_writes
 def ask(
     path: SubjectPath, header: IdempotencyHeader, body: LenderDecisionIn
 ) -> tuple[Response, int]:
     """Ask for a decision about a person who shares with you (201; a retry answers 200)."""
-    card, model_card = active_card(db())
+    lender_id = calling_lender().lender_id
     policy = Policy(
         cut_off=body.cut_off if body.cut_off is not None else Policy().cut_off,
         refer_band=body.refer_band,
-        lender=calling_lender().lender_id,
+        lender=lender_id,
     )
-    row, made = request_decision(
+    row = earlier_decision(
         db(),
-        vault=vault(),
-        keys=consent_keys(),
-        lender_id=calling_lender().lender_id,
+        lender_id=lender_id,
         idempotency_key=header.idempotency_key,
         subject_id=path.subject_id,
-        card=card,
-        model_card=model_card,
         policy=policy,
-        phases=SplitWrites(),
     )
+    made = row is None
+    if row is None:
+        decided = made_apart(subject_id=path.subject_id, policy=policy, lender=lender_id)
+        row = store_lender_decision(
+            next_transaction_writes(),
+            vault=vault(),
+            decided=decided,
+            idempotency_key=header.idempotency_key,
+        )
     response = jsonify(_shown(row))
     response.headers["Location"] = f"{bp.url_prefix}/subjects/{path.subject_id}/decisions/{row.id}"
     return response, 201 if made else 200
 
 
 @bp.get("/subjects/<subject_id>/decisions", responses={200: LenderDecisionsOut})
-@lender(Scope.DECISIONS_READ)
+@lender(LenderScope.DECISIONS_READ)
 def list_decisions(path: SubjectPath) -> Response:
     """The decisions you asked for about this person, oldest first."""
     rows = decisions_for(db(), lender_id=calling_lender().lender_id, subject_id=path.subject_id)
@@ -181,7 +173,7 @@ def list_decisions(path: SubjectPath) -> Response:
 
 
 @bp.get("/subjects/<subject_id>/decisions/<decision_id>", responses={200: LenderDecisionOut})
-@lender(Scope.DECISIONS_READ)
+@lender(LenderScope.DECISIONS_READ)
 def read(path: DecisionIdPath) -> Response:
     """One decision you asked for, with the shared part of its explanation."""
     row = decision_for(
@@ -194,7 +186,7 @@ def read(path: DecisionIdPath) -> Response:
 
 
 @bp.post("/subjects/<subject_id>/decisions/<decision_id>/reviews", responses={201: LenderReviewOut})
-@lender(Scope.REVIEWS_WRITE)
+@lender(LenderScope.REVIEWS_WRITE)
 def ask_review(path: DecisionPath, body: ReviewIn) -> tuple[Response, int]:
     """Open a human review of a decision you asked for, on the person's behalf."""
     session = db()
@@ -216,7 +208,7 @@ def ask_review(path: DecisionPath, body: ReviewIn) -> tuple[Response, int]:
 
 
 @bp.post("/statistics", responses={200: StatisticOut, 201: StatisticOut})
-@lender(Scope.STATS_QUERY)
+@lender(LenderScope.STATS_QUERY)
 def statistic(body: StatisticQueryIn) -> tuple[Response, int]:
     """Release a DP statistic (value, interval, cost, remaining budget), as this lender."""
     answer, status = release(body, actor=_actor())
@@ -224,7 +216,7 @@ def statistic(body: StatisticQueryIn) -> tuple[Response, int]:
 
 
 @bp.get("/statistics/releases", responses={200: ReleasesOut})
-@lender(Scope.STATS_QUERY)
+@lender(LenderScope.STATS_QUERY)
 def statistic_releases(query: ReleasesQuery) -> Response:
     """This lender's most recent releases, newest first."""
     return jsonify(releases_of(_actor(), limit=query.limit))

@@ -17,29 +17,39 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Literal
+from typing import Any
 
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, Field, StrictInt
 
-from consent.lenders import Scope
-from dp.own_data import DEFAULT_CUT_OFF, MIN_EPSILON, train_from_file
-from dp.versions import own_version, own_versions
-from scoring.card.scorecard import Scorecard
-from scoring.contract.prohibited import refuse_prohibited
-from scoring.errors import DirtyFile, RowProblem
-from scoring.own_data.history_file import check_file, check_records, frame_from_bytes, record_frame
-from scoring.own_data.mapping import parse_mapping
-from scoring.own_data.record_explain import explain_record
+from consent import LenderScope
+from dp import own_version, own_versions
+from dp.own_data import train_from_file
+from scoring import DirtyFile, RowProblem
+from scoring.card import Scorecard
+from scoring.contract import refuse_prohibited
+from scoring.own_data import (
+    check_file,
+    check_records,
+    explain_record,
+    frame_from_bytes,
+    parse_mapping,
+    record_frame,
+)
 from store import utcnow
 
 from ..web.auth import calling_lender, lender
 from ..web.config import budget
 from ..web.keys import consent_keys
 from ..web.sessions import db
-from ..web.types import Strict
+from .schemas.lender_models import (
+    ExplainIn,
+    ModelOut,
+    ModelsOut,
+    TrainIn,
+    VersionPath,
+)
 from .schemas.logs import SignedEnvelope
 
 bp = APIBlueprint(
@@ -49,65 +59,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="lender", description="The lender's side: decisions, reviews, statistics")],
     abp_security=[{"lenderKey": []}],
 )
-
-#: The largest file and mapping a request may carry (the request limit applies too).
-MAX_DATA_CHARS = 4_000_000
-MAX_MAPPING_CHARS = 64_000
-Cell = str | float | int | bool | None
-
-
-class TrainIn(Strict):
-    """Your historical file, its mapping and the privacy loss to spend on it."""
-
-    data: str = Field(
-        min_length=1,
-        max_length=MAX_DATA_CHARS,
-        description="The file: CSV text with a header row, or Parquet bytes in base64.",
-    )
-    format: Literal["csv", "parquet-base64"] = "csv"
-    mapping: str = Field(
-        min_length=1, max_length=MAX_MAPPING_CHARS, description="The TOML mapping (its text)."
-    )
-    epsilon: float = Field(ge=MIN_EPSILON, le=20, description="pure DP epsilon of the training")
-    audit_epsilon: float = Field(
-        default=0.5, ge=MIN_EPSILON, le=20, description="epsilon of the DP fairness report"
-    )
-    cut_off: StrictInt = Field(
-        default=DEFAULT_CUT_OFF, ge=0, le=2_000, description="the cut-off the report counts at"
-    )
-    source: str = Field(
-        default="uploaded file", min_length=1, max_length=100, description="a name for the file"
-    )
-
-
-class VersionPath(Strict):
-    """One of your models."""
-
-    version: int = Field(ge=1, le=2_147_483_647)
-
-
-class ExplainIn(Strict):
-    """One record to score: a value per feature of the model; other fields are not read."""
-
-    record: dict[str, Cell] = Field(max_length=200)
-    cut_off: StrictInt | None = Field(
-        default=None, ge=0, le=2_000, description="default: the card's"
-    )
-
-
-class ModelOut(BaseModel):
-    """One of your models: its version, when it was made, and its model card."""
-
-    version: int
-    created_at: str
-    lender_id: str
-    card: dict[str, Any]
-
-
-class ModelsOut(BaseModel):
-    """Your models, oldest first."""
-
-    models: list[ModelOut]
 
 
 def _shown(row: Any) -> dict[str, Any]:
@@ -129,7 +80,7 @@ def _file_bytes(body: TrainIn) -> bytes:
 
 
 @bp.post("", responses={201: ModelOut})
-@lender(Scope.MODELS_TRAIN)
+@lender(LenderScope.MODELS_TRAIN)
 def train(body: TrainIn) -> tuple[Response, int]:
     """Train a DP scorecard on your own file (201); refused whole if anything is wrong."""
     lender_id = calling_lender().lender_id
@@ -158,7 +109,7 @@ def train(body: TrainIn) -> tuple[Response, int]:
 
 
 @bp.get("", responses={200: ModelsOut})
-@lender(Scope.MODELS_TRAIN)
+@lender(LenderScope.MODELS_TRAIN)
 def list_models() -> Response:
     """Your own models and their cards."""
     rows = own_versions(db(), lender_id=calling_lender().lender_id)
@@ -166,7 +117,7 @@ def list_models() -> Response:
 
 
 @bp.get("/<version>", responses={200: ModelOut})
-@lender(Scope.MODELS_TRAIN)
+@lender(LenderScope.MODELS_TRAIN)
 def read_model(path: VersionPath) -> Response:
     """One of your models and its card (404 for any other)."""
     row = own_version(db(), version=path.version, lender_id=calling_lender().lender_id)
@@ -174,7 +125,7 @@ def read_model(path: VersionPath) -> Response:
 
 
 @bp.post("/<version>/explanations", responses={200: SignedEnvelope})
-@lender(Scope.MODELS_TRAIN)
+@lender(LenderScope.MODELS_TRAIN)
 def explain(path: VersionPath, body: ExplainIn) -> Response:
     """Score one record with your model and return its signed explanation."""
     lender_id = calling_lender().lender_id

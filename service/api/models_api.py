@@ -15,16 +15,14 @@ from typing import Any
 from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from consent.analysts import AnalystScope
-from dp.errors import ModelNotFound
-from dp.models import ModelVersion
+from consent import AnalystScope
+from dp import ModelNotFound, ModelVersion
 
 from ..web.auth import analyst
 from ..web.sessions import db
-from ..web.types import Strict
+from .schemas.models import ModelVersionPath, PlatformModelOut, PlatformModelsOut
 
 bp = APIBlueprint(
     "models",
@@ -33,28 +31,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="models", description="The platform's model versions, for analysts")],
     abp_security=[{"analystKey": []}],
 )
-
-
-class ModelVersionPath(Strict):
-    """One model version of the platform."""
-
-    version: int = Field(ge=1, le=2_147_483_647)
-
-
-class PlatformModelOut(BaseModel):
-    """One model version: when it was made, whether it is in force, and its card."""
-
-    version: int
-    created_at: str
-    active: bool
-    release_id: str = Field(description="the training release that paid for it")
-    card: dict[str, Any]
-
-
-class PlatformModelsOut(BaseModel):
-    """Every model version trained on the feature contract, oldest first."""
-
-    models: list[PlatformModelOut]
 
 
 def _contract_versions() -> Any:

@@ -13,12 +13,17 @@ from typing import Any
 
 from sqlalchemy import select
 
-from dp import LossRequest, PrivacyLoss
-from dp.models import Release
-from dp.releases import reserve_statistic, run_statistic
-from dp.statistics import StatQuery, needs_model
-from dp.versions import active_card
-from store.db import WRITE
+from dp import (
+    LossRequest,
+    PrivacyLoss,
+    Release,
+    StatQuery,
+    active_card,
+    needs_model,
+    reserve_statistic,
+    run_statistic,
+)
+from store import WRITE
 
 from ..web.config import allocations, budget
 from ..web.keys import consent_keys, vault

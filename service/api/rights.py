@@ -15,26 +15,26 @@ Erasure is in ``service/api/erasure.py``.
 from __future__ import annotations
 
 import json
-from typing import Any, Final
 
 from flask import Response, jsonify, render_template
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
-from pydantic import BaseModel, Field
 
-from scoring.workflow.disputes import disputes_of, open_dispute
+from scoring.workflow import disputes_of, open_dispute
 
 from ..web.auth import self_service
 from ..web.keys import vault
 from ..web.openapi import HTML_PAGE
 from ..web.sessions import db
-from ..web.types import Strict, SubjectPath, Time
-from .export import FORMAT, SECTIONS, DisputeOut, dispute_out, exported
-from .schemas.consents import AccessLogEntryOut, ConsentOut, EventOut
-from .schemas.decisions import ReviewOut
-
-#: The most characters a dispute statement may have.
-STATEMENT_MAX: Final = 2_000
+from ..web.types import SubjectPath
+from .export import SECTIONS, dispute_out, exported
+from .schemas.rights import (
+    DisputeCreated,
+    DisputeIn,
+    DisputeOut,
+    DisputesOut,
+    ExportOut,
+)
 
 bp = APIBlueprint(
     "rights",
@@ -43,120 +43,6 @@ bp = APIBlueprint(
     abp_tags=[Tag(name="rights", description="Access, portability and rectification")],
     abp_security=[{"bearer": []}],
 )
-
-
-class DisputeIn(Strict):
-    """Dispute one of your facts, saying why it is wrong."""
-
-    feature: str = Field(
-        min_length=1,
-        max_length=48,
-        description="the name of a feature of the contract (`GET /v1/contract`)",
-        examples=["rent_on_time_12m"],
-    )
-    statement: str = Field(
-        min_length=1,
-        max_length=STATEMENT_MAX,
-        description="why the fact is wrong, in your words (stored encrypted)",
-    )
-
-
-class DisputeCreated(BaseModel):
-    """The dispute just opened."""
-
-    dispute: DisputeOut
-
-
-class DisputesOut(BaseModel):
-    """Every dispute you opened, oldest first."""
-
-    disputes: list[DisputeOut]
-
-
-class ExportSectionOut(BaseModel):
-    """One section of the export: its key in the document, title and what it holds."""
-
-    section: str
-    title: str
-    about: str
-
-
-class ExportSubjectOut(BaseModel):
-    """Your record."""
-
-    id: str
-    created_at: Time
-    origin: str
-
-
-class ExportEnrolmentOut(BaseModel):
-    """When and under which notice you joined."""
-
-    enrolled_at: Time
-    channel: str
-    notice_version: str
-
-
-class ExportFactOut(BaseModel):
-    """One fact held about you."""
-
-    name: str
-    description: str
-    value: int | float | None
-    unit: str
-    category: str
-    disputed: bool
-
-
-class ExportFactsOut(BaseModel):
-    """Your facts and when they were recorded."""
-
-    recorded_at: Time | None
-    values: list[ExportFactOut]
-
-
-class ExportConsentOut(ConsentOut):
-    """A consent with its history."""
-
-    history: list[EventOut]
-
-
-class ExportReceiptOut(BaseModel):
-    """A receipt you were given, as signed."""
-
-    id: str
-    consent_id: str
-    issued_at: Time
-    log_entry_id: int
-    envelope: dict[str, Any] = Field(description="the receipt in its signed envelope")
-
-
-class NotHeldOut(BaseModel):
-    """Something Fairfile does not hold about you."""
-
-    what: str
-    note: str
-
-
-class ExportOut(BaseModel):
-    """Everything held about you (docs/data-rights.md describes each section)."""
-
-    format: str = Field(description=f"`{FORMAT}`")
-    generated_at: Time
-    contents: list[ExportSectionOut]
-    subject: ExportSubjectOut
-    enrolment: ExportEnrolmentOut | None
-    facts: ExportFactsOut | None
-    disputes: list[DisputeOut]
-    decisions: list[dict[str, Any]] = Field(description="each decision's opened record")
-    reviews: list[ReviewOut]
-    consents: list[ExportConsentOut]
-    receipts: list[ExportReceiptOut]
-    access_log: list[AccessLogEntryOut]
-    audit_protected_attribute: dict[str, Any] | None = Field(
-        description="the synthetic group used only to audit fairness; never a model input"
-    )
-    not_held: list[NotHeldOut]
 
 
 def _private(response: Response, filename: str | None = None) -> Response:

@@ -11,8 +11,7 @@ from typing import Any
 
 from consent import gate
 from scoring.contract import CONTRACT
-from scoring.workflow.decisions import Decision, open_decision
-from scoring.workflow.reviews import effective_decision, review_out, reviews_of
+from scoring.workflow import Decision, effective_decision, open_decision, review_out, reviews_of
 
 from ..web.keys import consent_keys, vault
 from ..web.sessions import db

@@ -22,7 +22,7 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 from sqlalchemy import select
 
-from consent.analysts import Analyst, AnalystScope, Role, actor_of
+from consent import Analyst, AnalystScope, Role, actor_of
 
 from ..web.auth import analyst, calling_analyst
 from ..web.config import allocations

@@ -10,17 +10,17 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from consent.analysts import (
+from consent import (
     Analyst,
     AnalystKey,
     AnalystScope,
+    ConsentError,
     Role,
     analyst_keys,
     ensure_analyst,
     issue_analyst_key,
+    revoke_analyst_key,
 )
-from consent.apikeys import revoke
-from consent.errors import ConsentError
 
 from ..web.sessions import session_factory
 
@@ -85,7 +85,7 @@ def revoke_command(key: str) -> None:
     """Revoke KEY (its id or its prefix); it authenticates nothing from now on."""
     try:
         with session_factory()() as session, session.begin():
-            row = revoke(session, AnalystKey, key=key)
+            row = revoke_analyst_key(session, key=key)
             said = f"key {row.prefix} of {row.analyst_id} revoked at {row.revoked_at}"
     except ConsentError as error:
         raise click.ClickException(str(error)) from None

@@ -24,9 +24,16 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from consent.analysts import AnalystScope, Role, ensure_analyst, issue_analyst_key
-from consent.lenders import Scope, ensure_lender, issue_key
-from scoring.contract.models import put_facts
+from consent import (
+    AnalystScope,
+    LenderScope,
+    Role,
+    ensure_analyst,
+    ensure_lender,
+    issue_analyst_key,
+    issue_lender_key,
+)
+from scoring.contract import put_facts
 from store import Subject
 
 from ..web.keys import vault
@@ -104,7 +111,7 @@ class Walk:
 def _operator_setup() -> tuple[str, str, str]:
     with session_factory()() as session, session.begin():
         lender = ensure_lender(session, name="Demo Bank", lender_id="demo-bank")
-        _row, key = issue_key(session, lender_id=lender.id, scopes=list(Scope))
+        _row, key = issue_lender_key(session, lender_id=lender.id, scopes=list(LenderScope))
         ensure_analyst(
             session, name="Demo Regulator", role=Role.REGULATOR, analyst_id="demo-regulator"
         )

@@ -19,11 +19,9 @@ from flask.cli import with_appcontext
 from sqlalchemy import select
 
 from consent import gate
-from scoring import ContractViolation
-from scoring.contract import FEATURES
-from scoring.contract.models import get_facts
-from scoring.errors import DisputeError
-from scoring.workflow.disputes import FactDispute, resolve_dispute, statement_of
+from scoring import ContractViolation, DisputeError
+from scoring.contract import FEATURES, get_facts
+from scoring.workflow import FactDispute, resolve_dispute, statement_of
 
 from ..web.keys import consent_keys, vault
 from ..web.sessions import session_factory

@@ -16,11 +16,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from store import utcnow
-from store.errors import KekError
-from store.keks import Kek, KekFolder, retired_at
-from store.keys import MasterKeyFolder, master_kid
-from store.vault import Vault
+from store import Kek, KekError, KekFolder, MasterKeyFolder, Vault, master_kid, retired_at, utcnow
 
 from ..web.config import Settings
 from ..web.keys import kek_folder, vault

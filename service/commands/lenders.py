@@ -10,13 +10,20 @@ from __future__ import annotations
 import click
 from flask.cli import with_appcontext
 
-from consent.errors import ConsentError
-from consent.lenders import LenderKey, Scope, ensure_lender, issue_key, keys_of, revoke_key
-from consent.models import Lender
+from consent import (
+    ConsentError,
+    Lender,
+    LenderKey,
+    LenderScope,
+    ensure_lender,
+    issue_lender_key,
+    lender_keys,
+    revoke_lender_key,
+)
 
 from ..web.sessions import session_factory
 
-SCOPES = [s.value for s in Scope]
+SCOPES = [s.value for s in LenderScope]
 
 
 @click.group("lenders")
@@ -40,7 +47,7 @@ def create(name: str, lender_id: str | None, scopes: tuple[str, ...]) -> None:
     try:
         with session_factory()() as session, session.begin():
             lender = ensure_lender(session, name=name, lender_id=lender_id)
-            key, text = issue_key(session, lender_id=lender.id, scopes=scopes or SCOPES)
+            key, text = issue_lender_key(session, lender_id=lender.id, scopes=scopes or SCOPES)
             click.echo(f"lender {lender.id} ({lender.name}), key {key.prefix}: {_scopes(key)}")
     except ConsentError as error:
         raise click.ClickException(str(error)) from None
@@ -57,7 +64,7 @@ def _scopes(key: LenderKey) -> str:
 def list_keys() -> None:
     """List every lender's keys: prefix, scopes, created, state."""
     with session_factory()() as session, session.begin():
-        for key in keys_of(session):
+        for key in lender_keys(session):
             lender = session.get(Lender, key.lender_id)
             state = "active" if key.active else f"revoked {key.revoked_at:%Y-%m-%d %H:%M}"
             click.echo(
@@ -73,7 +80,7 @@ def revoke(key: str) -> None:
     """Revoke KEY (its id or its prefix); it authenticates nothing from now on."""
     try:
         with session_factory()() as session, session.begin():
-            row = revoke_key(session, key=key)
+            row = revoke_lender_key(session, key=key)
             said = f"key {row.prefix} of {row.lender_id} revoked at {row.revoked_at}"
     except ConsentError as error:
         raise click.ClickException(str(error)) from None

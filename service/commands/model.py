@@ -34,14 +34,11 @@ import polars as pl
 from flask.cli import with_appcontext
 from sqlalchemy import select
 
-from dp.allocations import TRAINING
-from dp.errors import CardRefused, LedgerBug
-from dp.statistics import bin_labels
-from scoring.card.metrics import deployed_metrics
-from scoring.card.scorecard import Scorecard as DeployedCard
-from scoring.card.shape import check, favourable_bins
+from dp import TRAINING, CardRefused, LedgerBug, bin_labels
+from scoring.card import Scorecard as DeployedCard
+from scoring.card import check, deployed_metrics, favourable_bins
 from scoring.contract import FEATURE_NAMES, FEATURES
-from store.db import WRITE
+from store import WRITE
 
 from ..web.config import allocations, budget
 from ..web.keys import consent_keys, vault
@@ -49,8 +46,7 @@ from ..web.sessions import session_factory
 from .own_data import card_command, score_command, train_own_file
 
 if TYPE_CHECKING:
-    from dp.models import ModelVersion
-    from dp.training import Trained
+    from dp import ModelVersion, Trained
 
 ACTOR = "system:model-train"
 #: The fresh synthetic holdout population: its size and its generator seed.
@@ -133,7 +129,7 @@ def train_command(
     Without --data: from the current training snapshot (everyone whose training consent
     covers every model category), read through the consent gate and charged to them.
     """
-    from dp.versions import active_version
+    from dp import active_version
 
     if mapping is not None:
         if data is None or not data.is_file():
@@ -162,9 +158,7 @@ def train_command(
 
 
 def _train_from_snapshot(epsilon: float, holdout_subjects: int, activate: bool) -> None:
-    from dp.training import train
-    from dp.training_data import read_training_data, reserve_training_snapshot
-    from dp.versions import save_version
+    from dp import read_training_data, reserve_training_snapshot, save_version, train
 
     started = time.perf_counter()
     limit, delta = budget()
@@ -216,8 +210,7 @@ def _train_from_snapshot(epsilon: float, holdout_subjects: int, activate: bool) 
 
 
 def _train_from_folder(epsilon: float, data: Path, holdout: float, activate: bool) -> None:
-    from dp.training import train
-    from dp.versions import reserve_training, save_version
+    from dp import reserve_training, save_version, train
     from synthetic import read_features, read_truth
 
     started = time.perf_counter()
@@ -351,7 +344,7 @@ def _say_version(
 @with_appcontext
 def list_command() -> None:
     """List the model versions with their cards' headline figures."""
-    from dp.models import ModelVersion
+    from dp import ModelVersion
 
     with session_factory()() as session:
         for v in session.scalars(select(ModelVersion).order_by(ModelVersion.version)):
@@ -369,7 +362,7 @@ def list_command() -> None:
 @with_appcontext
 def activate_command(version: int) -> None:
     """Make VERSION the active model."""
-    from dp.versions import activate
+    from dp import activate
 
     with session_factory()() as session, session.begin():
         try:

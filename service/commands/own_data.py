@@ -20,15 +20,19 @@ from typing import TYPE_CHECKING, Any
 import click
 from flask.cli import with_appcontext
 
-from consent.models import Lender
-from dp.errors import BudgetExhausted, InvalidQuery
-from scoring import ContractViolation
-from scoring.contract.prohibited import refuse_prohibited
-from scoring.errors import DirtyFile
-from scoring.own_data.history_file import LabelledFile, check_file, check_records, read_frame
-from scoring.own_data.mapping import FileMapping, parse_mapping
-from store import utcnow
-from store.db import WRITE
+from consent import Lender
+from dp import BudgetExhausted, InvalidQuery
+from scoring import ContractViolation, DirtyFile
+from scoring.contract import refuse_prohibited
+from scoring.own_data import (
+    FileMapping,
+    LabelledFile,
+    check_file,
+    check_records,
+    parse_mapping,
+    read_frame,
+)
+from store import WRITE, utcnow
 
 from ..web.config import budget
 from ..web.keys import consent_keys
@@ -40,7 +44,7 @@ if TYPE_CHECKING:
 ACTOR = "system:model-train"
 
 
-def say_refusal(exc: ContractViolation | DirtyFile) -> click.ClickException:
+def _say_refusal(exc: ContractViolation | DirtyFile) -> click.ClickException:
     """Turn a refused mapping or file into a CLI error listing every problem."""
     lines = [str(exc)]
     if isinstance(exc, ContractViolation):
@@ -75,7 +79,7 @@ def train_own_file(
         mapping = parse_mapping(mapping_path.read_text())
         labelled = check_file(read_frame(data), mapping)
     except (ContractViolation, DirtyFile) as exc:
-        raise say_refusal(exc) from None
+        raise _say_refusal(exc) from None
     click.echo(
         f"{data.name}: {labelled.rows} rows, {len(mapping.features)} features, "
         f"{len(mapping.audit)} audit-only, {len(mapping.ignored)} ignored; checked clean"
@@ -133,9 +137,8 @@ def _train(
 
 
 def _cards(version: int) -> tuple[Any, dict[str, Any]]:
-    from dp.errors import ModelNotFound
-    from dp.versions import own_version
-    from scoring.card.scorecard import Scorecard
+    from dp import ModelNotFound, own_version
+    from scoring.card import Scorecard
 
     with session_factory()() as session:
         try:
@@ -158,12 +161,7 @@ def _cards(version: int) -> tuple[Any, dict[str, Any]]:
 @with_appcontext
 def score_command(version: int, data: Path, cut_off: int | None, explain: bool) -> None:
     """Score and explain the records of DATA against own-data model VERSION."""
-    from scoring.own_data.record_explain import (
-        decision_of,
-        explain_record,
-        reason_features,
-        score_record,
-    )
+    from scoring.own_data import decision_of, explain_record, reason_features, score_record
 
     card, model_card = _cards(version)
     line = cut_off if cut_off is not None else int(model_card.get("cut_off", 500))
@@ -173,7 +171,7 @@ def score_command(version: int, data: Path, cut_off: int | None, explain: bool) 
         refuse_prohibited(frame.columns, allowed=[f.name for f in features], source=data.name)
         records = check_records(frame, features)
     except (ContractViolation, DirtyFile) as exc:
-        raise say_refusal(exc) from None
+        raise _say_refusal(exc) from None
     names = list(records.values)
     if not explain:
         click.echo("row,score,decision,reason_1,reason_2,reason_3,reason_4")

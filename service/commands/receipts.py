@@ -16,9 +16,8 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from flask.cli import ScriptInfo
 
-from consent.receipts import verify_receipt
-from store.errors import KeyringError, SignatureInvalid
-from store.signing import public_keys_from_jwks
+from consent import verify_receipt
+from store import KeyringError, SignatureInvalid, public_keys_from_jwks
 
 from ..web.config import ConfigurationError
 from ..web.keys import consent_keys

@@ -18,10 +18,16 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
 from consent import gate
+from scoring import ReviewError
 from scoring.contract import CONTRACT
-from scoring.errors import ReviewError
-from scoring.workflow.decisions import Decision, open_decision
-from scoring.workflow.reviews import OVERRIDES, resolve_review, review_out, reviews_of
+from scoring.workflow import (
+    OVERRIDES,
+    Decision,
+    open_decision,
+    resolve_review,
+    review_out,
+    reviews_of,
+)
 
 from ..web.keys import consent_keys, vault
 from ..web.sessions import session_factory

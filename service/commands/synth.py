@@ -18,6 +18,7 @@ from flask.cli import with_appcontext
 
 from scoring import ContractViolation
 from synthetic import (
+    DEFAULT_SHARE,
     PROFILES,
     generate,
     has_subjects,
@@ -29,7 +30,6 @@ from synthetic import (
     simulate_choices,
     write_population,
 )
-from synthetic.choices import DEFAULT_SHARE
 
 from ..web.keys import consent_keys, vault
 from ..web.sessions import session_factory
@@ -165,7 +165,7 @@ def seed_command(
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same file.")
 def credit_file_command(out: Path, rows: int, seed: int) -> None:
     """Write a German-credit-style historical file of synthetic rows and its mapping."""
-    from synthetic.credit_file import write_credit_file
+    from synthetic import write_credit_file
 
     for path in write_credit_file(out, rows=rows, seed=seed):
         click.echo(f"wrote {path}")

@@ -19,10 +19,8 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from consent import DataCategory, gate
 from scoring import CASHFLOW_FEATURES, extract_statement
-from scoring.contract import CONTRACT
-from scoring.contract.facts import FactValue
-from scoring.contract.models import put_facts
-from synthetic.bank import bank_statement
+from scoring.contract import CONTRACT, FactValue, put_facts
+from synthetic import bank_statement
 
 from ..web.keys import consent_keys, vault
 from ..web.pages import CATEGORY_LABELS, guard, me
@@ -44,7 +42,7 @@ def _chosen() -> list[DataCategory]:
     return [c for c in OFFERED if c.value in posted]
 
 
-def derived_facts(subject_id: str, chosen: list[DataCategory]) -> dict[str, FactValue]:
+def _derived_facts(subject_id: str, chosen: list[DataCategory]) -> dict[str, FactValue]:
     """Return every contract fact from the synthetic bank: unchosen categories missing."""
     extracted = extract_statement(bank_statement(subject_id))
     return {
@@ -84,7 +82,7 @@ def preview() -> BaseResponse | str:
     if _missing_required(chosen):
         return redirect(url_for("ui_connect.connect"))
     subject_id = me()
-    facts = derived_facts(subject_id, chosen)
+    facts = _derived_facts(subject_id, chosen)
     gate.log_read(
         db(),
         keys=consent_keys(),
@@ -111,6 +109,6 @@ def use() -> BaseResponse:
     if _missing_required(chosen):
         return redirect(url_for("ui_connect.connect"))
     subject_id = me()
-    put_facts(db(), vault=vault(), subject_id=subject_id, facts=derived_facts(subject_id, chosen))
+    put_facts(db(), vault=vault(), subject_id=subject_id, facts=_derived_facts(subject_id, chosen))
     flash("Your facts are stored: the next score you ask for uses them.", "info")
     return redirect(url_for("ui_connect.connect"))

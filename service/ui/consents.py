@@ -27,14 +27,22 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.wrappers import Response as BaseResponse
 
-from consent import DataCategory, lifecycle, signin
-from consent.errors import ConsentError
-from consent.models import Enrolment, Lender
-from consent.purposes import ENROLMENT_NOTICE, NOTICES, Purpose, PurposeKind, notice_for
-from consent.receipts import verify_receipt
-from scoring.contract.models import SubjectFacts
-from store import Subject, utcnow
-from store.errors import SignatureInvalid
+from consent import (
+    ENROLMENT_NOTICE,
+    NOTICES,
+    ConsentError,
+    DataCategory,
+    Enrolment,
+    Lender,
+    Purpose,
+    PurposeKind,
+    lifecycle,
+    notice_for,
+    signin,
+    verify_receipt,
+)
+from scoring.contract import SubjectFacts
+from store import SignatureInvalid, Subject, utcnow
 
 from ..web.keys import consent_keys
 from ..web.outbox import deliver_link

@@ -22,16 +22,19 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from consent import transparency
-from consent.erasure import erase
-from consent.errors import ConsentError
-from dp.errors import PrivacyError
-from dp.versions import active_card
+from consent import ConsentError, erase, transparency
+from dp import PrivacyError, active_card
+from scoring import ContractViolation, DisputeError, NoActiveModel, ReviewError
 from scoring.contract import CONTRACT
-from scoring.errors import ContractViolation, DisputeError, NoActiveModel, ReviewError
-from scoring.workflow.decisions import Policy, decide, decision_of, decisions_of
-from scoring.workflow.disputes import disputes_of, open_dispute
-from scoring.workflow.reviews import open_review
+from scoring.workflow import (
+    Policy,
+    decide,
+    decision_of,
+    decisions_of,
+    disputes_of,
+    open_dispute,
+    open_review,
+)
 
 from ..api.erased import KEPT_WHY, after_erasure
 from ..api.export import SECTIONS, dispute_out, exported

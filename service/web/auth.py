@@ -17,12 +17,21 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request, session
 from werkzeug.exceptions import HTTPException
 
-from consent import gate, signin
-from consent.analysts import AnalystKey, AnalystScope, authenticate_analyst
-from consent.apikeys import require_scope as require_analyst_scope
-from consent.lenders import LenderKey, Scope, authenticate_key, require_scope
-from consent.purposes import Purpose, PurposeKind
-from store.db import WRITE
+from consent import (
+    AnalystKey,
+    AnalystScope,
+    LenderKey,
+    LenderScope,
+    Purpose,
+    PurposeKind,
+    authenticate_analyst,
+    authenticate_lender,
+    gate,
+    require_analyst_scope,
+    require_lender_scope,
+    signin,
+)
+from store import WRITE
 
 from .sessions import db
 from .types import ID_PATTERN
@@ -63,7 +72,7 @@ class NotFoundHere(HTTPException):
     description = "No such resource."
 
 
-def bearer_token() -> str | None:
+def _bearer_token() -> str | None:
     """Return the bearer token of the request, if any."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
@@ -76,7 +85,7 @@ def signed_in_subject() -> str | None:
     """Return the signed-in person's subject id, or None."""
     if "subject_id" in g:
         return g.subject_id  # type: ignore[no-any-return]
-    token = bearer_token()
+    token = _bearer_token()
     subject_id = None
     if token is not None:
         subject_id = signin.authenticate(db(), token=token)
@@ -93,7 +102,7 @@ def _cookie_may_authenticate() -> bool:
     return request.method in {"GET", "HEAD"} or not request.path.startswith("/v1/")
 
 
-def require_self(subject_id: str) -> str:
+def _require_self(subject_id: str) -> str:
     """Allow the call only if the signed-in person is ``subject_id``.
 
     Raises:
@@ -109,7 +118,7 @@ def require_self(subject_id: str) -> str:
 
 
 def self_service(view: V) -> V:
-    """Mark a route where a person manages or reads their own record (``require_self``).
+    """Mark a route where a person manages or reads their own record (``_require_self``).
 
     ``tests/test_route_access.py`` finds every route that names a subject and requires one
     of these marks; a self-service route must answer 401 to nobody and 404 to anybody else.
@@ -137,7 +146,7 @@ def gated(
     return mark
 
 
-def lender(scope: Scope | None) -> Callable[[V], V]:
+def lender(scope: LenderScope | None) -> Callable[[V], V]:
     """Mark a lender's route: it needs a lender API key carrying ``scope`` (None: any key).
 
     A lender route that names a person answers 404 unless that person's
@@ -171,11 +180,11 @@ def calling_analyst() -> AnalystKey:
 
 
 def _require_analyst(scope: AnalystScope) -> None:
-    token = bearer_token()
+    token = _bearer_token()
     key = authenticate_analyst(db(), token=token) if token is not None else None
     if key is None:
         raise AnalystKeyRequired()
-    require_analyst_scope(key.scopes, scope)
+    require_analyst_scope(key, scope)
     g.analyst_key = key
 
 
@@ -192,19 +201,19 @@ def lender_key_of_request() -> LenderKey | None:
         if request.method == "GET":
             # a lender's read appends to the transparency log: begin ready to write
             session.connection(execution_options=WRITE)
-        token = bearer_token()
-        g.lender_key = authenticate_key(session, token=token) if token is not None else None
+        token = _bearer_token()
+        g.lender_key = authenticate_lender(session, token=token) if token is not None else None
     key: LenderKey | None = g.lender_key
     return key
 
 
-def _require_lender(scope: Scope | None) -> None:
+def _require_lender(scope: LenderScope | None) -> None:
     session = db()
     key = lender_key_of_request()
     if key is None:
         raise LenderKeyRequired()
     if scope is not None:
-        require_scope(key, scope)
+        require_lender_scope(key, scope)
     subject_id = (request.view_args or {}).get("subject_id")
     if subject_id is not None:
         # An id that cannot be one is nobody's: the same 404 as no share, and no query
@@ -223,7 +232,7 @@ def _enforce_marks() -> None:
     view = current_app.view_functions.get(request.endpoint or "")
     access = getattr(view, "fairfile_access", None)
     if access in {"self", "gated"}:
-        require_self(str((request.view_args or {}).get("subject_id", "")))
+        _require_self(str((request.view_args or {}).get("subject_id", "")))
     elif access == "lender":
         _require_lender(view.fairfile_scope)  # type: ignore[union-attr]
     elif access == "analyst":

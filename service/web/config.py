@@ -10,9 +10,7 @@ from typing import Any, Literal
 from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field
 
-from dp.allocations import Allocations
-from dp.errors import AllocationError
-from dp.loss import PrivacyLoss
+from dp import AllocationError, Allocations, PrivacyLoss
 
 Environment = Literal["production", "development", "testing"]
 
@@ -119,7 +117,7 @@ def load_settings(config: Mapping[str, Any] | None) -> Settings:
                 + ", ".join(missing)
                 + " (set FAIRFILE_ENV=development for a local sandbox with generated keys)"
             )
-        weak = weak_secret(str(settings.secret_key))
+        weak = _weak_secret(str(settings.secret_key))
         if weak:
             raise ConfigurationError(
                 f"refusing to start in production: FAIRFILE_SECRET_KEY is {weak}; use at "
@@ -136,10 +134,10 @@ def privacy_allocations(settings: Settings) -> Allocations:
         AllocationError: the allocations are not a valid division of the budget.
         ValueError: the budget is not a number.
     """
-    return Allocations.parse(privacy_budget(settings), settings.privacy_allocations)
+    return Allocations.parse(_privacy_budget(settings), settings.privacy_allocations)
 
 
-def privacy_budget(settings: Settings) -> PrivacyLoss:
+def _privacy_budget(settings: Settings) -> PrivacyLoss:
     """Each person's lifetime budget that ``settings`` configure (``inf``: unlimited)."""
     raw = settings.privacy_budget_rho.strip().lower()
     return PrivacyLoss.unlimited() if raw == "inf" else PrivacyLoss.zcdp(raw)
@@ -154,7 +152,7 @@ def current() -> Settings:
 def budget() -> tuple[PrivacyLoss, float]:
     """Return the running app's per-person budget and its reporting delta."""
     settings = current()
-    return privacy_budget(settings), settings.privacy_delta
+    return _privacy_budget(settings), settings.privacy_delta
 
 
 def allocations() -> Allocations:
@@ -166,10 +164,10 @@ def allocations() -> Allocations:
 MIN_SECRET_KEY = 32
 
 
-def weak_secret(key: str) -> str | None:
+def _weak_secret(key: str) -> str | None:
     """Say why a secret key is too weak to sign cookies with, or None if it is not.
 
-    >>> weak_secret("a"), weak_secret("a" * 40), weak_secret("x7Qp2_Lk9vT3mW8zR1nB5cY4hJ6dF0sA")
+    >>> _weak_secret("a"), _weak_secret("a" * 40), _weak_secret("x7Qp2_Lk9vT3mW8zR1nB5cY4hJ6dF0sA")
     ('1 characters long', 'one character repeated', None)
     """
     if len(key) < MIN_SECRET_KEY:

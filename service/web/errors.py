@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge, UnsupportedMediaType
 
 from consent import errors as consent_errors
-from dp.errors import BudgetExhausted, InvalidQuery, ModelNotFound
-from scoring.errors import (
+from dp import BudgetExhausted, InvalidQuery, ModelNotFound
+from scoring import (
     ContractViolation,
     DecisionNotFound,
     DirtyFile,
@@ -29,7 +29,7 @@ from scoring.errors import (
     RecourseBug,
     ReviewError,
 )
-from store.errors import KeyShredded, Refusal, SealError
+from store import KeyShredded, Refusal, SealError
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)

@@ -17,18 +17,19 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from consent.lifecycle import ConsentKeys
-from store.errors import KekError
-from store.keks import KekFolder, MasterKeys
-from store.keys import (
+from consent import ConsentKeys
+from store import (
+    KekError,
+    KekFolder,
+    Keyring,
     MasterKeyFolder,
+    MasterKeys,
     Pseudonyms,
+    Vault,
     decode_master_key,
     derive_key,
     load_or_create_dev_key,
 )
-from store.signing import Keyring
-from store.vault import Vault
 
 from .config import ConfigurationError, Settings
 

@@ -27,7 +27,7 @@ def _folder() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-def recipient_tag(subject_id: str) -> str:
+def _recipient_tag(subject_id: str) -> str:
     """The outbox tag of ``subject_id`` (32 hex digits; names nobody without the key)."""
     return consent_keys().pseudonyms.of(f"fairfile/outbox/v1|{subject_id}")[:32]
 
@@ -37,7 +37,7 @@ def deliver_link(subject_id: str, secret: str) -> None:
     outbox = _folder()
     outbox.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-    tag = recipient_tag(subject_id)
+    tag = _recipient_tag(subject_id)
     link = url_for("signin.exchange_link", _external=True)
     message = (
         f"To: the sandbox person with outbox tag {tag}\n"
@@ -53,7 +53,7 @@ def deliver_link(subject_id: str, secret: str) -> None:
 
 def letters_for(subject_id: str) -> list[Path]:
     """The person's letters, newest first."""
-    return sorted(_folder().glob(f"*-{recipient_tag(subject_id)}{_SUFFIX}"), reverse=True)
+    return sorted(_folder().glob(f"*-{_recipient_tag(subject_id)}{_SUFFIX}"), reverse=True)
 
 
 def link_secret_for(subject_id: str) -> str | None:

@@ -9,8 +9,7 @@ from flask import Flask, Response, current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from store import make_session_factory
-from store.db import WRITE
+from store import WRITE, make_session_factory
 
 _EXTENSION = "fairfile.sessions"
 _WRITING = "fairfile.sessions.writing"
@@ -19,7 +18,12 @@ V = TypeVar("V", bound=Callable[..., object])
 
 
 def split_writes(view: V) -> V:
-    """Mark a route whose transactions ``SplitWrites`` manages: it begins by only reading."""
+    """Mark a route that ends and begins its own transactions: it begins by only reading.
+
+    Such a route commits between the steps of its work (``restart_ready_to_write``,
+    ``next_transaction_writes``) so that SQLite's one write lock is held only while it
+    writes (ADR 0016).
+    """
     view.fairfile_split_writes = True  # type: ignore[attr-defined]
     return view
 
@@ -29,7 +33,7 @@ def init_app(app: Flask, engine: Engine | sessionmaker[Session]) -> None:
     factory = engine if isinstance(engine, sessionmaker) else make_session_factory(engine)
     app.extensions[_EXTENSION] = factory
     bind = factory.kw.get("bind")
-    # The same engine and pool, whose transactions begin ready to write (``SplitWrites``).
+    # The same engine and pool, its transactions begun ready to write (``next_transaction_writes``).
     app.extensions[_WRITING] = bind.execution_options(**WRITE) if isinstance(bind, Engine) else None
     app.after_request(_commit_successful_request)
     app.teardown_appcontext(_close)
@@ -91,33 +95,18 @@ def restart_ready_to_write() -> Session:
     return session
 
 
-class SplitWrites:
-    """A decision's transactions: read, log the read, compute, then store (ADR 0016).
+def next_transaction_writes() -> Session:
+    """End this request's transaction; the next begins ready to write when it first writes.
 
-    Passed as ``phases`` to ``scoring.workflow.decisions.decide`` from a route marked
-    ``split_writes``, whose transaction begins by only reading (sign-in, model, consent).
-    ``authorizing`` begins a transaction ready to write for the consent check and its log
-    entry, which ``authorized`` commits; the facts are read, scored, explained and signed
-    in a read transaction; ``ready_to_store`` ends it, and the next transaction begins
-    ready to write when it first touches the database: when the decision is flushed, at
-    the request's edge, after the answer is built. SQLite's one write lock is then held
-    for two short writes instead of the whole request.
+    For a request marked ``split_writes`` that has computed what it will store: the
+    session switches to the engine's writing variant (same pool), so SQLite's one write
+    lock is taken when the database is next touched, not while the answer is built.
     """
-
-    def authorizing(self) -> None:
-        """Begin the transaction that checks the consent and logs the read."""
-        restart_ready_to_write()
-
-    def authorized(self) -> None:
-        """Commit the read's log entry; what follows only reads."""
-        db().commit()
-
-    def ready_to_store(self) -> None:
-        """End the reading; the next transaction begins ready to write, when it first writes."""
-        session = db()
-        session.commit()
-        writing: Engine | None = current_app.extensions[_WRITING]
-        if writing is not None:
-            session.bind = writing
-        else:  # bound to a connection (tests): its transaction is already the caller's
-            session.connection(execution_options=WRITE)
+    session = db()
+    session.commit()
+    writing: Engine | None = current_app.extensions[_WRITING]
+    if writing is not None:
+        session.bind = writing
+    else:  # bound to a connection (tests): its transaction is already the caller's
+        session.connection(execution_options=WRITE)
+    return session

@@ -7,8 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, Field, StrictInt
 
-from consent import DataCategory
-from consent.models import ConsentEvent
+from consent import ConsentEvent, DataCategory
 
 from ...web.types import Strict, SubjectId, Time
 

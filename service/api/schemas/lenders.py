@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from ...web.types import Strict
+from ...web.types import Strict, SubjectId
 
 Outcome = Literal["approve", "refer", "decline", "insufficient_data"]
 
@@ -96,3 +96,22 @@ class LenderReviewOut(BaseModel):
     """The review just opened."""
 
     review: LenderReview
+
+
+class IdempotencyHeader(BaseModel):
+    """The retry key of a request that makes something."""
+
+    idempotency_key: str = Field(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="A key of your choice, unique per request; a retry reuses it.",
+    )
+
+
+class DecisionIdPath(Strict):
+    """One decision this lender asked for."""
+
+    subject_id: SubjectId
+    decision_id: SubjectId

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, StrictBool, StrictInt
 
-from scoring.workflow.decisions import DEFAULT_CUT_OFF
+from scoring.workflow import DEFAULT_CUT_OFF
 
 from ...web.types import Strict, Time
 
