@@ -47,6 +47,7 @@ from .errors import RecourseBug as RecourseBug
 from .errors import ReviewError as ReviewError
 from .errors import RowProblem as RowProblem
 from .errors import ScoringError as ScoringError
+from .errors import StatementNotFound as StatementNotFound
 from .ingest import BUREAU_FEATURES as BUREAU_FEATURES
 from .ingest import CASHFLOW_FEATURES as CASHFLOW_FEATURES
 from .ingest import CounterpartyKind as CounterpartyKind

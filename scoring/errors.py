@@ -116,6 +116,10 @@ class DecisionNotFound(ScoringError):
     """No such decision for this person."""
 
 
+class StatementNotFound(ScoringError):
+    """No minimised bank statement is held for this person."""
+
+
 class ReviewError(ScoringError):
     """A review cannot be opened or resolved in its current state."""
 

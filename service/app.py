@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from store import head_revision, load_or_create_dev_key, make_engine
 
 from .api import (
+    bank_data,
     consents,
     contract,
     decisions,
@@ -104,6 +105,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_api(consents.bp)
     app.register_api(transparency.bp)
     app.register_api(facts.bp)
+    app.register_api(bank_data.bp)
     app.register_api(rights.bp)
     app.register_api(erasure.bp)
     app.register_api(contract.bp)

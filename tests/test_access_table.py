@@ -24,8 +24,11 @@ from consent import lifecycle, signin
 from consent.analysts import AnalystScope
 from consent.purposes import ENROLMENT_NOTICE, NOTICES, PurposeKind
 from scoring.contract.models import put_facts
+from scoring.ingest import put_statement
+from service.api.bank_data import EXAMPLE_OFX
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
+from synthetic import bank_statement
 from synthetic.credit_file import AUDIT_ONLY, MAPPING, generate_credit_file
 from tests.analyst_fixtures import analyst_headers
 from tests.consent_fixtures import add_person, grant
@@ -150,6 +153,9 @@ def _enrolled_person(app: Flask, *, shares_with: str | None) -> str:
     with session_factory(app)() as s, s.begin():
         subject_id = add_person(s)
         put_facts(s, vault=vault(app), subject_id=subject_id, facts=FACTS)
+        put_statement(
+            s, vault=vault(app), subject_id=subject_id, shape="fdx", statement=bank_statement("x")
+        )
         grant(s, keys, subject_id, "scoring", categories=SCORING)
         grant(s, keys, subject_id, "statistics", categories=SCORING)
         if shares_with is not None:
@@ -261,6 +267,7 @@ def build_world(app: Flask) -> World:
         ),
         "GET /v1/subjects/{subject_id}/facts": Request(query={"purpose": "scoring"}),
         "POST /v1/subjects/{subject_id}/decisions": Request(json={}),
+        "POST /v1/subjects/{subject_id}/bank-data": Request(json={"ofx": EXAMPLE_OFX}),
         "POST /v1/subjects/{subject_id}/decisions/{decision_id}/reviews": Request(json=statement),
         "POST /v1/subjects/{subject_id}/disputes": Request(json=dispute),
         "POST /v1/lender/subjects/{subject_id}/decisions": Request(json={}, headers=IDEMPOTENCY),

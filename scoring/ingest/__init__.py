@@ -2,9 +2,12 @@
 
 What lives here: the statement format and its strict validation (``statements``), the
 monthly panel every person's transactions reduce to (``panel``), and the extractor that
-turns statements into facts (``extract``). The bank-data adapters join this room.
+turns statements into facts (``extract``); ``banks/``, the door for bank data in the
+shapes banks send (FDX, UK Open Banking, OFX), which makes it the closed statement; and
+the sealed table of each subject's minimised statement (``stored``).
 
-What it may import: the standard library, NumPy, Polars, ``consent`` (data categories),
+What it may import: the standard library, NumPy, Polars, pydantic and ``ofxtools`` (in
+``banks``), SQLAlchemy and ``store`` (in ``stored``), ``consent`` (data categories),
 ``scoring.contract`` and ``scoring.errors``.
 """
 
@@ -23,3 +26,6 @@ from .statements import TRANSACTION_SCHEMA as TRANSACTION_SCHEMA
 from .statements import CounterpartyKind as CounterpartyKind
 from .statements import parse_statement as parse_statement
 from .statements import window_start as window_start
+from .stored import SubjectStatement as SubjectStatement
+from .stored import get_statement as get_statement
+from .stored import put_statement as put_statement

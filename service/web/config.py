@@ -44,6 +44,8 @@ class Settings(BaseModel):
     database_url: str | None = None
     instance_path: Path | None = None
     max_content_length: int = Field(default=1_048_576, gt=0)
+    #: The largest body of ``POST /v1/subjects/<id>/bank-data``: one bank's whole feed.
+    max_bank_data_length: int = Field(default=8_388_608, gt=0)
     log_level: str = "INFO"
     #: Each person's lifetime privacy budget in zCDP rho (an exact decimal), across every
     #: DP release they are in; ``inf`` for no limit (a sandbox only). See docs/privacy.md.

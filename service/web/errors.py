@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Flask, Response, g, request, url_for
+from flask import Flask, Response, current_app, g, request, url_for
 from pydantic import ValidationError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestURITooLarge, UnsupportedMediaType
 
@@ -28,8 +29,13 @@ from scoring import (
     NoActiveModel,
     RecourseBug,
     ReviewError,
+    StatementNotFound,
 )
 from store import KeyShredded, Refusal, SealError
+
+from .config import current
+
+V = TypeVar("V", bound=Callable[..., object])
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -88,6 +94,7 @@ DOMAIN_PROBLEMS: dict[type[Exception], ProblemType] = {
     ),
     consent_errors.ConsentNotFound: NOT_FOUND,
     DecisionNotFound: NOT_FOUND,
+    StatementNotFound: NOT_FOUND,
     ModelNotFound: NOT_FOUND,
     DirtyFile: ProblemType(
         "dirty-file",
@@ -354,6 +361,19 @@ def init_url_limit(app: Flask) -> None:
     app.before_request(refuse_long_url)
 
 
+def body_limit(setting: str) -> Callable[[V], V]:
+    """Mark a route whose body may be larger than the app's limit: up to the setting named.
+
+    ``require_json_body`` reads the body first, so it applies the route's limit there.
+    """
+
+    def mark(view: V) -> V:
+        view.fairfile_body_limit = setting  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
 def require_json_body() -> None:
     """Refuse, before the view runs, a JSON endpoint's body that is not JSON.
 
@@ -365,6 +385,10 @@ def require_json_body() -> None:
         return
     if not request.path.startswith("/v1/"):
         return
+    view = current_app.view_functions.get(request.endpoint or "")
+    larger = getattr(view, "fairfile_body_limit", None)
+    if larger is not None:  # a route that takes a bank's whole feed (``limits.body_limit``)
+        request.max_content_length = getattr(current(), larger)
     data = request.get_data(cache=True)
     if not data:
         return

@@ -12,6 +12,7 @@ import consent.signin
 import consent.transparency  # noqa: F401
 import dp.models  # noqa: F401
 import scoring.contract.models
+import scoring.ingest.stored
 import scoring.workflow.decisions
 import scoring.workflow.disputes
 import scoring.workflow.lending
