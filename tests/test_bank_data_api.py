@@ -228,3 +228,16 @@ def test_the_bank_data_route_has_its_own_body_limit(tmp_path, sessions):
         headers=headers,
     )
     assert other.status_code == 413
+
+
+def test_the_minimised_statement_is_in_the_persons_export(app, client, person):
+    subject_id, headers = person
+    feed = render_feed(bank_statement(subject_id), Shape.OFX, seed=4)
+    assert _connect(client, person, {"ofx": feed}).status_code == 201
+    held = client.get(f"/v1/subjects/{subject_id}/bank-data", headers=headers).json["statement"]
+    document = client.get(f"/v1/subjects/{subject_id}/export", headers=headers).json
+    assert document["bank_statement"]["statement"] == held
+    assert document["bank_statement"]["format"] == "ofx"
+    page = client.get(f"/v1/subjects/{subject_id}/export.html", headers=headers)
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).count("<tr><td>") >= len(held["transactions"])

@@ -214,6 +214,7 @@ def test_a_person_with_nothing_held_gets_an_export_that_says_so(app, client):
     for name in ("consents", "receipts", "disputes", "decisions", "reviews", "access_log"):
         assert document[name] == [], name
     page = _export(client, subject_id, headers, ".html").get_data(as_text=True)
-    # facts, disputes, decisions, reviews, consents, receipts, protected attribute; the
-    # access log now holds the JSON export just made.
-    assert page.count("Nothing is held.") == 7
+    # facts, bank statement, disputes, decisions, reviews, consents, receipts, protected
+    # attribute; the access log now holds the JSON export just made.
+    assert document["bank_statement"] is None
+    assert page.count("Nothing is held.") == 8

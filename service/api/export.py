@@ -19,7 +19,9 @@ from typing import Any, Final
 from sqlalchemy.orm import Session
 
 from consent import Consent, ConsentKeys, Enrolment, gate, lifecycle, transparency
+from scoring import StatementNotFound
 from scoring.contract import CONTRACT, get_facts, recorded_at
+from scoring.ingest import get_statement
 from scoring.workflow import (
     FactDispute,
     decisions_of,
@@ -95,6 +97,16 @@ def _enrolment(ctx: ExportContext) -> dict[str, Any] | None:
         "channel": enrolment.channel,
         "notice_version": enrolment.notice_version,
     }
+
+
+def _bank_statement(ctx: ExportContext) -> dict[str, Any] | None:
+    try:
+        shape, when, statement = get_statement(
+            ctx.session, vault=ctx.vault, subject_id=ctx.subject_id
+        )
+    except StatementNotFound:
+        return None
+    return {"recorded_at": when.isoformat(), "format": shape, "statement": statement}
 
 
 def _facts(ctx: ExportContext) -> dict[str, Any] | None:
@@ -218,6 +230,13 @@ SECTIONS: tuple[Section, ...] = (
         "a disputed fact is left out of new scores until your dispute is resolved.",
         _facts,
     ),
+    Section(
+        "bank_statement",
+        "Bank statement",
+        "All that is kept of the bank data you connected: per booked transaction its day, "
+        "amount, direction and kind, sealed under your key.",
+        _bank_statement,
+    ),
     Section("disputes", "Disputes", "Facts you disputed, your statements, outcomes.", _disputes),
     Section(
         "decisions",
@@ -269,8 +288,10 @@ NOT_HELD: tuple[NotHeld, ...] = (
         "than the random one above.",
     ),
     NotHeld(
-        "statements",
-        "The bank statements themselves are not kept: only the facts derived from them.",
+        "bank_detail",
+        "Of the bank data you connect, only each booked transaction's day, amount, direction "
+        "and kind is kept (the bank_statement section): never a merchant, a description, a "
+        "payee, an account or card number, an address or a time of day.",
     ),
 )
 

@@ -133,6 +133,9 @@ class ExportOut(BaseModel):
     subject: ExportSubjectOut
     enrolment: ExportEnrolmentOut | None
     facts: ExportFactsOut | None
+    bank_statement: dict[str, Any] | None = Field(
+        description="the minimised statement of the bank data you connected, if any"
+    )
     disputes: list[DisputeOut]
     decisions: list[dict[str, Any]] = Field(description="each decision's opened record")
     reviews: list[ReviewOut]
