@@ -47,6 +47,7 @@ class LenderScope(StrEnum):
     REVIEWS_WRITE = "reviews:write"
     STATS_QUERY = "stats:query"
     MODELS_TRAIN = "models:train"  # train on the lender's own file, score its records
+    BANK_DATA_WRITE = "bank-data:write"  # connect a person's bank data for them
 
 
 class LenderKey(KeyColumns, Base):

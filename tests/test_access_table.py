@@ -268,6 +268,7 @@ def build_world(app: Flask) -> World:
         "GET /v1/subjects/{subject_id}/facts": Request(query={"purpose": "scoring"}),
         "POST /v1/subjects/{subject_id}/decisions": Request(json={}),
         "POST /v1/subjects/{subject_id}/bank-data": Request(json={"ofx": EXAMPLE_OFX}),
+        "POST /v1/lender/subjects/{subject_id}/bank-data": Request(json={"ofx": EXAMPLE_OFX}),
         "POST /v1/subjects/{subject_id}/decisions/{decision_id}/reviews": Request(json=statement),
         "POST /v1/subjects/{subject_id}/disputes": Request(json=dispute),
         "POST /v1/lender/subjects/{subject_id}/decisions": Request(json={}, headers=IDEMPOTENCY),

@@ -21,6 +21,7 @@ from synthetic import bank_statement
 from synthetic.feeds import MERCHANTS, render_feed
 from tests.conftest import make_test_app
 from tests.consent_fixtures import add_person, grant, signed_in_headers
+from tests.lender_fixtures import add_key, add_sharer
 
 BANK = ("rent", "utilities", "telecom", "bank_cashflow", "income")
 KEYS = {Shape.FDX: "fdx", Shape.OPEN_BANKING: "openBanking", Shape.OFX: "ofx"}
@@ -241,3 +242,48 @@ def test_the_minimised_statement_is_in_the_persons_export(app, client, person):
     page = client.get(f"/v1/subjects/{subject_id}/export.html", headers=headers)
     assert page.status_code == 200
     assert page.get_data(as_text=True).count("<tr><td>") >= len(held["transactions"])
+
+
+def test_a_misread_transaction_is_disputed_through_the_fact_it_feeds(app, client, person):
+    # The person sees which transactions counted as rent, bills and income, and each names
+    # the facts it feeds; disputing one of those facts is the existing dispute flow.
+    subject_id, headers = person
+    feed = render_feed(bank_statement(subject_id), Shape.FDX)
+    counted = _connect(client, person, {"fdx": feed}).json["counted"]
+    feature = counted[0]["feeds"][0]
+    opened = client.post(
+        f"/v1/subjects/{subject_id}/disputes",
+        json={"feature": feature, "statement": f"The payment on {counted[0]['day']} was not mine."},
+        headers=headers,
+    )
+    assert opened.status_code == 201, opened.json
+    facts = client.get(
+        f"/v1/subjects/{subject_id}/facts", query_string={"purpose": "scoring"}, headers=headers
+    ).json
+    assert [f["name"] for f in facts["facts"] if f["disputed"]] == [feature]
+
+
+def test_a_lender_connects_bank_data_under_the_persons_scoring_consent_and_share(app, client):
+    key = add_key(app, "lender-a")
+    subject_id = add_sharer(app, "lender-a")  # shares rent, income and cash flow with it
+    other = add_key(app, "lender-b")
+    feed = render_feed(bank_statement(subject_id), Shape.OPEN_BANKING)
+    url = f"/v1/lender/subjects/{subject_id}/bank-data"
+    refused = client.post(
+        url, json={"openBanking": feed}, headers={"Authorization": f"Bearer {other}"}
+    )
+    assert refused.status_code == 404
+    answer = client.post(
+        url, json={"openBanking": feed}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert answer.status_code == 201, answer.json
+    assert answer.json["report"]["categories_read"] == ["bank_cashflow", "income", "rent"]
+    assert answer.json["report"]["categories_not_read"] == ["telecom", "utilities"]
+    with session_factory(app)() as s:
+        leaves = s.scalars(select(LogEntry.leaf).where(LogEntry.kind == "access")).all()
+    reads = [json.loads(leaf) for leaf in leaves if "bank-data.connect" in leaf]
+    assert [r["actor"] for r in reads] == ["lender:lender-a"]
+    # The person sees it in what is held about them.
+    headers = signed_in_headers(app, subject_id)
+    held = client.get(f"/v1/subjects/{subject_id}/bank-data", headers=headers)
+    assert held.json["format"] == "open_banking"

@@ -23,27 +23,17 @@ from flask import Response, jsonify
 from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
-from consent import ConsentMissing, DataCategory, Purpose, PurposeKind, gate
-from scoring import CONTRACT, extract_statement
-from scoring.contract import get_facts, put_facts
-from scoring.ingest import get_statement, put_statement
-from scoring.ingest.banks import (
-    BANK_CATEGORIES,
-    CATEGORY_OF,
-    REQUIRED_CATEGORIES,
-    Read,
-    minimise,
-    read_fdx,
-    read_ofx,
-    read_open_banking,
-)
+from consent import gate
+from scoring.ingest import get_statement
+from scoring.ingest.banks import BANK_CATEGORIES
 
 from ..web.auth import gated, self_service
 from ..web.errors import body_limit
 from ..web.keys import consent_keys, vault
 from ..web.sessions import db
 from ..web.types import SubjectPath
-from .schemas.bank_data import BankDataIn, BankDataOut, CountedOut, StoredStatementOut
+from . import connecting
+from .schemas.bank_data import BankDataIn, BankDataOut, StoredStatementOut
 
 bp = APIBlueprint(
     "bank_data",
@@ -66,78 +56,12 @@ EXAMPLE_OFX = (
 )
 
 
-def _read(body: BankDataIn) -> Read:
-    if body.fdx is not None:
-        return read_fdx(body.fdx)
-    if body.openBanking is not None:
-        return read_open_banking(body.openBanking)
-    return read_ofx(body.ofx or "")
-
-
-def _categories(subject_id: str, asked: list[DataCategory] | None) -> frozenset[DataCategory]:
-    purpose = Purpose(PurposeKind.SCORING)
-    covered = gate.covered(db(), subject_id=subject_id, purpose=purpose) & BANK_CATEGORIES
-    if asked is not None:
-        covered &= frozenset(asked)
-    if not covered >= REQUIRED_CATEGORIES:
-        missing = sorted(c.value for c in REQUIRED_CATEGORIES - covered)
-        raise ConsentMissing(subject_purpose=str(purpose), missing=missing)
-    return frozenset(covered)
-
-
 @bp.post("/subjects/<subject_id>/bank-data", responses={201: BankDataOut})
 @gated(example_body={"ofx": EXAMPLE_OFX})
 @body_limit("max_bank_data_length")
 def connect(path: SubjectPath, body: BankDataIn) -> tuple[Response, int]:
     """Connect one bank's data: minimised at the door, stored sealed, facts derived."""
-    subject_id = path.subject_id
-    categories = _categories(subject_id, body.categories)
-    minimised = minimise(_read(body), categories=categories)
-    derived = extract_statement(minimised.statement)
-    held = get_facts(db(), vault=vault(), subject_id=subject_id) or {}
-    facts = {
-        f.name: derived.get(f.name) if f.category in categories else None
-        for f in CONTRACT
-        if f.category in BANK_CATEGORIES
-    }
-    stored = {f.name: facts.get(f.name, held.get(f.name)) for f in CONTRACT}
-    gate.authorize(
-        db(),
-        keys=consent_keys(),
-        actor="subject",
-        subject_id=subject_id,
-        purpose=Purpose(PurposeKind.SCORING),
-        categories=categories,
-        what="bank-data.connect",
-    )
-    row = put_statement(
-        db(),
-        vault=vault(),
-        subject_id=subject_id,
-        shape=minimised.report["format"],
-        statement=minimised.statement,
-    )
-    put_facts(db(), vault=vault(), subject_id=subject_id, facts=stored)
-    counted = [
-        CountedOut(
-            day=c.day.isoformat(),
-            amount=c.amount,
-            kind=c.kind.value,  # type: ignore[arg-type]
-            feeds=[f.name for f in CONTRACT if f.category is CATEGORY_OF[c.kind]],
-        )
-        for c in minimised.counted
-    ]
-    out = BankDataOut.model_validate(
-        {
-            "subject_id": subject_id,
-            "recorded_at": row.recorded_at.isoformat(),
-            "facts": {k: v for k, v in facts.items() if v is not None},
-            "counted": counted,
-            "report": minimised.report,
-            "disputes": f"/v1/subjects/{subject_id}/disputes",
-        }
-    )
-    return jsonify(out.model_dump(mode="json")), 201
+    return jsonify(connecting.connect(path.subject_id, body)), 201
 
 
 @bp.get("/subjects/<subject_id>/bank-data", responses={200: StoredStatementOut})

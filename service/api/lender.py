@@ -42,11 +42,14 @@ from scoring.workflow import (
 )
 
 from ..web.auth import calling_lender, lender
+from ..web.errors import body_limit
 from ..web.keys import consent_keys, vault
 from ..web.sessions import db, next_transaction_writes, split_writes
 from ..web.types import SubjectPath
+from . import connecting
 from .deciding import made_apart
 from .releases import release, releases_of
+from .schemas.bank_data import BankDataIn, BankDataOut
 from .schemas.decisions import DecisionPath, ReviewIn
 from .schemas.lenders import (
     DecisionIdPath,
@@ -162,6 +165,19 @@ def ask(
     response = jsonify(_shown(row))
     response.headers["Location"] = f"{bp.url_prefix}/subjects/{path.subject_id}/decisions/{row.id}"
     return response, 201 if made else 200
+
+
+@bp.post("/subjects/<subject_id>/bank-data", responses={201: BankDataOut})
+@lender(LenderScope.BANK_DATA_WRITE)
+@body_limit("max_bank_data_length")
+def connect_bank_data(path: SubjectPath, body: BankDataIn) -> tuple[Response, int]:
+    """Connect a person's bank data for them, under their scoring consent and their share.
+
+    Only the categories both consents cover are read (cash flow and income required); the
+    person sees the connection in their access log, and the statement in their export.
+    """
+    answer = connecting.connect(path.subject_id, body, lender=calling_lender().lender_id)
+    return jsonify(answer), 201
 
 
 @bp.get("/subjects/<subject_id>/decisions", responses={200: LenderDecisionsOut})
