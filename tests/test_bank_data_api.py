@@ -287,3 +287,16 @@ def test_a_lender_connects_bank_data_under_the_persons_scoring_consent_and_share
     headers = signed_in_headers(app, subject_id)
     held = client.get(f"/v1/subjects/{subject_id}/bank-data", headers=headers)
     assert held.json["format"] == "open_banking"
+
+
+def test_the_openapi_document_carries_each_standards_request_schema(client):
+    schemas = client.get("/openapi.json").json["components"]["schemas"]
+    body = json.dumps(schemas["BankDataIn"])
+    for name in ("FdxData", "OpenBankingData"):
+        assert f"#/components/schemas/{name}" in body
+    assert {"transactionId", "postedTimestamp", "debitCreditMemo"} <= set(
+        schemas["FdxTransaction"]["properties"]
+    )
+    assert {"CreditDebitIndicator", "BookingDateTime", "BankTransactionCode"} <= set(
+        schemas["OBTransaction"]["properties"]
+    )
