@@ -25,7 +25,9 @@ from .models import recorded_at as recorded_at
 from .models import seal_facts as seal_facts
 from .prohibited import PROHIBITED as PROHIBITED
 from .prohibited import Prohibition as Prohibition
+from .prohibited import age_like as age_like
 from .prohibited import check_columns as check_columns
 from .prohibited import check_fields as check_fields
 from .prohibited import prohibition_for as prohibition_for
+from .prohibited import prohibition_in_labels as prohibition_in_labels
 from .prohibited import refuse_prohibited as refuse_prohibited

@@ -16,9 +16,13 @@ changes and digits (``Date_of_Birth``, ``dateOfBirth`` and ``DATE-OF-BIRTH`` all
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+
+import numpy as np
+import numpy.typing as npt
 
 from ..errors import ContractViolation, FieldProblem, Offence
 from .features import FEATURE_NAMES
@@ -141,7 +145,9 @@ PROHIBITED: tuple[Prohibition, ...] = (
         _P,
         "A protected characteristic under equal-credit law (sex; gender identity and sexual "
         "orientation under the CFPB's reading of ECOA).",
-        "sex gender sexualorientation pregnancy pregnant title salutation",
+        "sex gender sexualorientation pregnancy pregnant title salutation "
+        # German, French, Spanish
+        "geschlecht sexe genre sexo genero",
         "gender sexualorientation",
     ),
     _entry(
@@ -149,7 +155,10 @@ PROHIBITED: tuple[Prohibition, ...] = (
         _P,
         "A protected characteristic under equal-credit law; Fairfile uses no age or birth "
         "date at all.",
-        "age ageyears dob dateofbirth birthdate birthday birthyear yearofbirth",
+        "age ages ageyears yearsalive yearsold dob dateofbirth birthdate birthday birthyear "
+        "yearofbirth yearborn "
+        # German, French, Spanish
+        "alter geburtsdatum geburtsjahr lebensalter edad fechadenacimiento datedenaissance",
         "dateofbirth birthdate yearofbirth",
     ),
     _entry(
@@ -164,15 +173,21 @@ PROHIBITED: tuple[Prohibition, ...] = (
         "religion",
         _P,
         "Religion is a protected characteristic.",
-        "religion religious faith church mosque synagogue temple",
+        "religion religious faith church mosque synagogue temple confession denomination "
+        # German, French, Spanish
+        "konfession religionszugehoerigkeit religiositaet religiosidad",
         "religio",
     ),
     _entry(
         "marital_status",
         _P,
         "Marital and family status are protected characteristics.",
-        "maritalstatus married spouse partner divorced widowed familystatus children "
-        "dependants dependents personalstatus civilstatus peopleliable",
+        "marital maritalstatus married spouse partner divorced widowed familystatus children "
+        "dependants dependents personalstatus civilstatus peopleliable relationship "
+        "relationshipstatus householdtype "
+        # German, French, Spanish
+        "familienstand personenstand ehestand situationfamiliale etatcivil estadocivil "
+        "situacionfamiliar",
         "maritalstatus personalstatus civilstatus",
     ),
     _entry(
@@ -180,14 +195,20 @@ PROHIBITED: tuple[Prohibition, ...] = (
         _P,
         "National origin, nationality and immigration status are protected characteristics.",
         "nationality citizenship nationalorigin countryofbirth placeofbirth immigrationstatus "
-        "visastatus passport language foreignworker foreigner migrant residencepermit",
+        "visastatus passport language foreignworker foreigner migrant residencepermit origin "
+        "native nativeborn ancestry "
+        # German, French, Spanish
+        "staatsangehoerigkeit staatsangehorigkeit nationalitaet herkunft auslaender "
+        "nationalite nacionalidad origen",
         "nationalit citizenship immigration foreignworker",
     ),
     _entry(
         "disability_and_health",
         _P,
         "Disability and health are protected and special-category data.",
-        "disability disabled health medical diagnosis",
+        "disability disabled health medical diagnosis handicap "
+        # German, French, Spanish
+        "behinderung schwerbehinderung discapacidad",
         "disabilit",
     ),
     _entry(
@@ -204,12 +225,15 @@ _WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
 
 
 def words(name: str) -> tuple[str, ...]:
-    """Split a field name into lower-case words.
+    """Split a field name into lower-case words, accents folded.
 
     >>> words("Date_of_Birth"), words("merchantName"), words("customerAGE")
     (('date', 'of', 'birth'), ('merchant', 'name'), ('customer', 'age'))
+    >>> words("Staatsangehörigkeit"), words("féminin : mariée")
+    (('staatsangehorigkeit',), ('feminin', 'mariee'))
     """
-    return tuple(w.lower() for w in _WORDS.findall(name))
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return tuple(w.lower() for w in _WORDS.findall(folded))
 
 
 def _normalise(name: str) -> str:
@@ -219,6 +243,26 @@ def _normalise(name: str) -> str:
     True
     """
     return "".join(words(name))
+
+
+#: A term's words may stand this many words apart ("number of people being liable").
+MAX_GAP = 3
+
+
+def _gapped(parts: tuple[str, ...]) -> set[str]:
+    """Return the two- and three-word terms whose words stand in order with gaps between.
+
+    >>> sorted(_gapped(("people", "being", "liable")))
+    ['beingliable', 'peoplebeing', 'peoplebeingliable', 'peopleliable']
+    """
+    out: set[str] = set()
+    n = len(parts)
+    for i in range(n):
+        for j in range(i + 1, min(n, i + MAX_GAP + 2)):
+            out.add(parts[i] + parts[j])
+            for k in range(j + 1, min(n, j + MAX_GAP + 2)):
+                out.add(parts[i] + parts[j] + parts[k])
+    return out
 
 
 def prohibition_for(name: str) -> Prohibition | None:
@@ -234,6 +278,7 @@ def prohibition_for(name: str) -> Prohibition | None:
     grams = {whole}
     for size in range(1, 5):
         grams.update("".join(parts[i : i + size]) for i in range(len(parts) - size + 1))
+    grams.update(_gapped(parts))
     for entry in PROHIBITED:
         if grams & entry.terms or any(stem in whole for stem in entry.stems):
             return entry
@@ -345,3 +390,206 @@ def refuse_prohibited(
     ]
     if problems:
         raise ContractViolation(problems, source=source)
+
+
+#: Words that, in a column's declared labels, say it holds a protected attribute, in the
+#: languages the name list covers (English, German, French, Spanish; accents folded). Words
+#: with an ordinary financial meaning too ("single", "partner", "senior") are left out.
+LABEL_WORDS: dict[str, frozenset[str]] = {
+    "sex_and_gender": frozenset(
+        [
+            "male",
+            "female",
+            "man",
+            "woman",
+            "men",
+            "women",
+            "nonbinary",
+            "transgender",
+            "mr",
+            "mrs",
+            "ms",
+            "miss",
+            "mannlich",
+            "maennlich",
+            "weiblich",
+            "mann",
+            "frau",
+            "masculin",
+            "feminin",
+            "homme",
+            "femme",
+            "masculino",
+            "femenino",
+            "hombre",
+            "mujer",
+        ]
+    ),
+    "marital_status": frozenset(
+        [
+            "married",
+            "unmarried",
+            "divorced",
+            "separated",
+            "widowed",
+            "widow",
+            "widower",
+            "spouse",
+            "husband",
+            "wife",
+            "cohabiting",
+            "verheiratet",
+            "ledig",
+            "geschieden",
+            "verwitwet",
+            "marie",
+            "mariee",
+            "divorce",
+            "divorcee",
+            "veuf",
+            "veuve",
+            "celibataire",
+            "casado",
+            "casada",
+            "soltero",
+            "soltera",
+            "divorciado",
+            "divorciada",
+            "viudo",
+            "viuda",
+        ]
+    ),
+    "religion": frozenset(
+        [
+            "christian",
+            "catholic",
+            "protestant",
+            "muslim",
+            "islam",
+            "islamic",
+            "jewish",
+            "judaism",
+            "hindu",
+            "buddhist",
+            "sikh",
+            "atheist",
+            "evangelisch",
+            "katholisch",
+            "muslimisch",
+            "juif",
+            "juive",
+            "musulman",
+            "musulmane",
+            "chretien",
+            "catholique",
+            "cristiano",
+            "catolico",
+            "musulman",
+            "judio",
+        ]
+    ),
+    "national_origin": frozenset(
+        [
+            "foreign",
+            "foreigner",
+            "immigrant",
+            "noncitizen",
+            "refugee",
+            "auslander",
+            "auslaender",
+            "etranger",
+            "etrangere",
+            "extranjero",
+            "extranjera",
+            "inmigrante",
+        ]
+    ),
+    "disability_and_health": frozenset(
+        [
+            "disabled",
+            "disability",
+            "handicapped",
+            "blind",
+            "deaf",
+            "wheelchair",
+            "behindert",
+            "handicape",
+            "discapacitado",
+            "discapacitada",
+        ]
+    ),
+}
+_BY_KEY = {entry.key: entry for entry in PROHIBITED}
+
+
+def prohibition_in_labels(labels: Iterable[str]) -> tuple[Prohibition, tuple[str, ...]] | None:
+    """Return the entry a column's declared labels fall under, and the labels that say so.
+
+    The labels are a mapping's public categories, never a row's value, so they may be named.
+
+    >>> entry, found = prohibition_in_labels(["A91", "female : divorced/separated/married"])
+    >>> entry.key, found
+    ('sex_and_gender', ('female : divorced/separated/married',))
+    >>> prohibition_in_labels(["none", "< 100", ">= 1000"]) is None
+    True
+    """
+    listed = list(labels)
+    for key, lexicon in LABEL_WORDS.items():
+        found = tuple(label for label in listed if set(words(label)) & lexicon)
+        if found:
+            return _BY_KEY[key], found
+    return None
+
+
+#: Name words that speak of a span of years (an age, or a year of birth).
+_YEAR_WORDS = frozenset(
+    [
+        "year",
+        "years",
+        "yr",
+        "yrs",
+        "old",
+        "alive",
+        "born",
+        "birth",
+        "jahr",
+        "jahre",
+        "ans",
+        "annees",
+        "anos",
+        "edad",
+        "alter",
+    ]
+)
+_OPAQUE = re.compile(r"[a-z]{0,3}[0-9]{0,3}")
+
+
+def age_like(name: str, values: npt.NDArray[np.float64]) -> str | None:
+    """Return what a numeric column looks like when it looks like an age or a birth year.
+
+    Both must hold: its name is opaque (``a13``, ``x5``, ``v``) or speaks of years, and its
+    values are whole numbers spread like adults' ages in years (none below 14 nor above
+    110, a tenth below 18 at most, the median 20 to 70) or like their birth years (1900 to
+    2012, the median 1935 to 2006). A tenure ("years at address") starts at 0, so it is not
+    an age.
+
+    >>> ages = np.array([19.0, 23, 31, 35, 42, 47, 55, 61, 68, 75])
+    >>> age_like("a13", ages), age_like("years_alive", ages), age_like("amount", ages)
+    ('ages in years', 'ages in years', None)
+    >>> age_like("years_at_address", np.array([0.0, 1, 4, 9, 22])) is None
+    True
+    >>> age_like("yob", np.array([1950.0, 1961, 1974, 1988, 1999]))
+    'birth years'
+    """
+    flat = _normalise(name)
+    if not (_OPAQUE.fullmatch(flat) or set(words(name)) & _YEAR_WORDS):
+        return None
+    seen = values[~np.isnan(values)]
+    if seen.size == 0 or not np.all(seen == np.round(seen)):
+        return None
+    low, high, median = float(seen.min()), float(seen.max()), float(np.median(seen))
+    if low >= 14 and high <= 110 and np.quantile(seen, 0.1) >= 18 and 20 <= median <= 70:
+        return "ages in years"
+    if low >= 1900 and high <= 2012 and 1935 <= median <= 2006:
+        return "birth years"
+    return None

@@ -29,6 +29,7 @@ import numpy.typing as npt
 import polars as pl
 
 from ..card import CategoricalFeature, MappedFeature
+from ..contract import age_like
 from ..errors import MAX_REPORTED, DirtyFile, RowProblem
 from .mapping import AuditColumn, FileMapping
 
@@ -226,6 +227,20 @@ def check_file(frame: pl.DataFrame, mapping: FileMapping) -> LabelledFile:
     codes: dict[str, Codes] = {}
     for feature in mapping.features:
         values[feature.name], codes[feature.name] = _feature_values(frame, feature, report)
+        looks = (
+            None
+            if isinstance(feature, CategoricalFeature)
+            else age_like(feature.name, values[feature.name])
+        )
+        if looks is not None:
+            report.column(
+                feature.name,
+                f"refused as a model input: its values are whole numbers spread like {looks} "
+                "and its name is opaque or speaks of years, so it looks like an age, a "
+                'protected attribute (age). Declare it use = "audit_only" to use it only in '
+                'the fairness report, or use = "ignore"; if it is not an age, give it a name '
+                "that says what it is.",
+            )
     outcome = mapping.outcome
     labels = _categorical(
         frame, outcome.column, (outcome.bad, *outcome.good), report, "outcome values (bad, good)"

@@ -17,7 +17,10 @@ The mapping is a TOML document with one table per column (``[columns.<name>]``) 
 A feature is refused, with a message naming it, when its name or its declared meaning
 (its ``description``) falls under the prohibited list (``scoring.contract.prohibited``): sex, age,
 marital or personal status, nationality or foreign-worker status, social or behavioural
-data, fine location. Every problem of a mapping is listed in one ``ContractViolation``.
+data, fine location; or when the labels of its declared ``categories`` name a protected
+attribute (``female : divorced``, ``verheiratet``); and, once the file is read, when a
+numeric feature's values look like ages or birth years under an opaque or year-like name
+(``history_file.check_file``). Every problem of a mapping is listed in one ``ContractViolation``.
 Bins and categories are public: they come from the mapping, never from the data.
 
 >>> m = parse_mapping('''
@@ -52,7 +55,7 @@ from typing import Any, Final
 from consent import DataCategory
 
 from ..card.categorical import CategoricalFeature, MappedFeature, spec_of
-from ..contract import Direction, Feature, prohibition_for
+from ..contract import Direction, Feature, prohibition_for, prohibition_in_labels
 from ..errors import ContractViolation, FieldProblem, Offence
 
 #: Bounds that keep training, recourse and the API's answers small.
@@ -289,6 +292,8 @@ def _column(
         if use is Use.IGNORE:
             return "ignore"
         refused = _prohibited(name, description)
+        if refused is None and kind == "categorical":
+            refused = _prohibited_labels(name, spec.get("categories"))
         if refused is not None:
             problems.append(refused)
             return None
@@ -312,6 +317,25 @@ def _prohibited(name: str, description: str) -> FieldProblem | None:
                 entry.category.value,
             )
     return None
+
+
+def _prohibited_labels(name: str, categories: Any) -> FieldProblem | None:
+    """Refuse a categorical feature whose declared labels name a protected attribute."""
+    if not isinstance(categories, list):
+        return None  # the feature's own check says what is wrong with it
+    found = prohibition_in_labels(str(c) for c in categories)
+    if found is None:
+        return None
+    entry, labels = found
+    shown = ", ".join(repr(label) for label in labels[:5])
+    return FieldProblem(
+        name,
+        Offence.PROHIBITED,
+        f"refused as a model input: its declared categories ({shown}) name a protected "
+        f'attribute ({entry.key}). {entry.reason} Declare it use = "audit_only" to use it '
+        'only in the fairness report, or use = "ignore".',
+        entry.category.value,
+    )
 
 
 def _text_list(value: Any, what: str, limit: int) -> tuple[str, ...]:
