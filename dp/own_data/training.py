@@ -109,16 +109,18 @@ def plan(mapping: FileMapping, *, epsilon: float, audit_epsilon: float | None) -
                 f"{name} is at least {MIN_EPSILON}: below it the noise drowns every count"
             )
     sizes = [len(labels_of(f)) for f in mapping.features]
+    # One row moves one cell per feature; one person moves that for each of their rows.
+    rows = mapping.rows_per_person
     training = make_vector_noise(
         cells=2 * sum(sizes),
-        sensitivity=len(sizes),
+        sensitivity=len(sizes) * rows,
         request=LossRequest.parse(epsilon=str(epsilon)),
     )
     audit = None
     if mapping.audit and audit_epsilon is not None:
         audit = make_vector_noise(
             cells=sum(4 * len(a.labels()) for a in mapping.audit),
-            sensitivity=len(mapping.audit),
+            sensitivity=len(mapping.audit) * rows,
             request=LossRequest.parse(epsilon=str(audit_epsilon)),
         )
     parts = [training] if audit is None else [training, audit]
@@ -171,16 +173,23 @@ def fit_points(
 def split(labelled: LabelledFile, *, holdout: float, folds: int) -> npt.NDArray[np.int64]:
     """Assign every row a part, stratified by outcome: ``-1`` held out, else its fold.
 
-    The shuffle is seeded by the data's digest (a split, not noise: the same file always
+    People are split, not rows: all of one person's rows fall in the same part (stratified
+    by whether any of them defaulted), so no person is on both sides of the holdout. The
+    shuffle is seeded by the data's digest (a split, not noise: the same file always
     splits the same way).
     """
     rng = np.random.default_rng(int(labelled.digest[:16], 16))
-    part = np.empty(labelled.rows, dtype=np.int64)
+    people = labelled.people
+    count = int(people.max()) + 1 if people.size else 0
+    defaulted = np.zeros(count, dtype=np.bool_)
+    np.logical_or.at(defaulted, people, labelled.defaulted)
+    of_person = np.empty(count, dtype=np.int64)
     for outcome in (False, True):
-        rows = rng.permutation(np.flatnonzero(labelled.defaulted == outcome))
-        held = round(len(rows) * holdout)
-        part[rows[:held]] = -1
-        part[rows[held:]] = np.arange(len(rows) - held) % folds
+        persons = rng.permutation(np.flatnonzero(defaulted == outcome))
+        held = round(len(persons) * holdout)
+        of_person[persons[:held]] = -1
+        of_person[persons[held:]] = np.arange(len(persons) - held) % folds
+    part: npt.NDArray[np.int64] = of_person[people]
     return part
 
 
@@ -250,6 +259,26 @@ def direction_check(card: Scorecard) -> dict[str, str]:
                 "part scores at least neutral"
             )
     return out
+
+
+def _unit(mapping: FileMapping, labelled: LabelledFile) -> dict[str, Any]:
+    """What the card says the privacy unit is, and what bounding it left out."""
+    if mapping.person is None:
+        return {
+            "unit": "row",
+            "note": "each row is taken for a different person; declare a person column if "
+            "one person can have several rows",
+            "repeated_rows": labelled.repeated,
+        }
+    return {
+        "unit": "person",
+        "column": mapping.person.column,
+        "rows_per_person": labelled.rows_per_person,
+        "rows_left_out": labelled.left_out,
+        "note": f"at most {labelled.rows_per_person} row(s) of each person were read (the "
+        "first in file order); the epsilon is each person's, and no person stands on both "
+        "sides of the holdout",
+    }
 
 
 def train_from_file(
@@ -332,6 +361,7 @@ def train_from_file(
         "source": "own-data",
         "data": f"{source}: a lender's own file of {labelled.rows} rows, outside Fairfile's "
         "consent gate; the lender is responsible for its lawful use",
+        "privacy_unit": _unit(mapping, labelled),
         "lender": lender_id,
         "features": [f.name for f in features],
         "bins": {f.name: labels_of(f) for f in features},

@@ -42,6 +42,9 @@ MIN_ROWS: Final = 100
 MIN_PER_OUTCOME: Final = 20
 #: The most rows a file may hold.
 MAX_ROWS: Final = 2_000_000
+#: Without a person column, a file whose exact repeats pass this share of its rows is
+#: refused: each copy would count as another person (and spend the budget once more).
+MAX_REPEATED_SHARE: Final = 0.1
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,13 @@ class LabelledFile:
     defaulted: npt.NDArray[np.bool_]
     audit: dict[str, Codes]
     digest: str
+    #: Whose each row is (an index per person; each row its own without a person column).
+    people: Codes
+    #: The most rows one person brings, and how many rows beyond that were left out.
+    rows_per_person: int = 1
+    left_out: int = 0
+    #: Rows that repeat another row exactly (only without a person column).
+    repeated: int = 0
 
 
 @dataclass(frozen=True)
@@ -220,6 +230,8 @@ def check_file(frame: pl.DataFrame, mapping: FileMapping) -> LabelledFile:
     for name in sorted(declared - set(given)):
         report.column(name, "declared in the mapping but not in the file")
     report.raise_if_any()
+    frame, people, left_out, repeated = _bound_people(frame, mapping, report)
+    report.raise_if_any()
     if frame.height < MIN_ROWS:
         report.column("*", f"a file to train on has at least {MIN_ROWS} rows")
         report.raise_if_any()
@@ -262,7 +274,42 @@ def check_file(frame: pl.DataFrame, mapping: FileMapping) -> LabelledFile:
         defaulted=defaulted,
         audit=audit,
         digest=_dataset_digest(frame),
+        people=people,
+        rows_per_person=mapping.rows_per_person,
+        left_out=left_out,
+        repeated=repeated,
     )
+
+
+def _bound_people(
+    frame: pl.DataFrame, mapping: FileMapping, report: _Report
+) -> tuple[pl.DataFrame, Codes, int, int]:
+    """Keep at most ``rows_per_person`` rows of each person (the first in file order).
+
+    Returns the rows kept, each one's person index, how many rows were left out, and how
+    many rows repeat another exactly (counted only without a person column, where a file
+    made of copies is refused: each copy would pass for another person).
+    """
+    if mapping.person is None:
+        repeated = frame.height - frame.unique().height
+        if repeated > MAX_REPEATED_SHARE * frame.height:
+            report.column(
+                "*",
+                f"{repeated} of {frame.height} rows repeat another row exactly: each copy would "
+                "count as another person. If one person has several rows, declare the column "
+                'that says whose a row is as use = "person" (each person then counts once); '
+                "else remove the copies",
+            )
+        return frame, np.arange(frame.height, dtype=np.int64), 0, repeated
+    column = mapping.person.column
+    ids = frame[column].cast(pl.String)
+    if ids.null_count():
+        report.rows(ids.is_null().to_numpy(), column, "the person column has no value here")
+        return frame, np.zeros(0, dtype=np.int64), 0, 0
+    position = pl.int_range(pl.len()).over(column)
+    kept = frame.with_columns(ids.alias(column)).filter(position < mapping.person.rows_per_person)
+    people = kept[column].rank("dense").to_numpy().astype(np.int64) - 1
+    return kept, people, frame.height - kept.height, 0
 
 
 def check_records(frame: pl.DataFrame, features: Iterable[MappedFeature]) -> Records:

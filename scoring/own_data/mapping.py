@@ -13,6 +13,11 @@ The mapping is a TOML document with one table per column (``[columns.<name>]``) 
 * ``audit_only``: never a model input; its public ``groups`` (or numeric ``bins``) feed
   the DP fairness report, so a protected attribute may be declared here, and only here.
 * ``ignore``: not read at all.
+* ``person``: whose row it is (an id of the lender's own); at most one column. With it
+  the privacy unit is a person: at most ``rows_per_person`` rows of each (default 1, the
+  first in file order) are read, the noise is scaled to that many, and a person's rows
+  never stand on both sides of the holdout. Without it every row is taken for a
+  different person, and a file that repeats rows is refused.
 
 A feature is refused, with a message naming it, when its name or its declared meaning
 (its ``description``) falls under the prohibited list (``scoring.contract.prohibited``): sex, age,
@@ -65,6 +70,8 @@ MAX_ACTIONABLE: Final = 10
 MAX_BINS: Final = 20
 MAX_CATEGORIES: Final = 50
 MAX_TEXT: Final = 200
+#: The most rows one person may bring to a training run (``rows_per_person``).
+MAX_ROWS_PER_PERSON: Final = 20
 
 
 class Use(StrEnum):
@@ -74,6 +81,7 @@ class Use(StrEnum):
     FEATURE = "feature"
     AUDIT_ONLY = "audit_only"
     IGNORE = "ignore"
+    PERSON = "person"
 
 
 _KEYS: Final[dict[str, frozenset[str]]] = {
@@ -99,6 +107,7 @@ _KEYS: Final[dict[str, frozenset[str]]] = {
     ),
     "audit_only": frozenset({"use", "description", "groups", "bins", "range"}),
     "ignore": frozenset({"use", "description"}),
+    "person": frozenset({"use", "description", "rows_per_person"}),
 }
 
 
@@ -140,6 +149,18 @@ class AuditColumn:
 
 
 @dataclass(frozen=True)
+class Person:
+    """The column that says whose row it is, and how many of a person's rows are read.
+
+    With it the privacy unit is a person, not a row: at most ``rows_per_person`` of each
+    person's rows are read (the first in file order), and the noise is scaled to that many.
+    """
+
+    column: str
+    rows_per_person: int = 1
+
+
+@dataclass(frozen=True)
 class FileMapping:
     """Every column of a lender's file, declared: outcome, features, audit-only, ignored."""
 
@@ -147,6 +168,12 @@ class FileMapping:
     features: tuple[MappedFeature, ...]
     audit: tuple[AuditColumn, ...]
     ignored: tuple[str, ...]
+    person: Person | None = None
+
+    @property
+    def rows_per_person(self) -> int:
+        """The most rows one person brings: each row is a person without a person column."""
+        return self.person.rows_per_person if self.person is not None else 1
 
     def declared(self) -> set[str]:
         """Every column the mapping names."""
@@ -155,6 +182,7 @@ class FileMapping:
             *(f.name for f in self.features),
             *(a.name for a in self.audit),
             *self.ignored,
+            *((self.person.column,) if self.person is not None else ()),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -168,6 +196,9 @@ class FileMapping:
             "features": spec_of(self.features),
             "audit_only": [{"column": a.name, "groups": a.labels()} for a in self.audit],
             "ignored": list(self.ignored),
+            "person": None
+            if self.person is None
+            else {"column": self.person.column, "rows_per_person": self.person.rows_per_person},
         }
 
     def digest(self) -> str:
@@ -215,8 +246,11 @@ def _mapping_from_dict(data: Mapping[str, Any]) -> FileMapping:
     features: list[MappedFeature] = []
     audit: list[AuditColumn] = []
     ignored: list[str] = []
+    people: list[Person] = []
     for name, spec in columns.items():
         found = _column(str(name), spec, problems)
+        if isinstance(found, Person):
+            people.append(found)
         if isinstance(found, Outcome):
             outcomes.append(found)
         elif isinstance(found, Feature | CategoricalFeature):
@@ -225,6 +259,10 @@ def _mapping_from_dict(data: Mapping[str, Any]) -> FileMapping:
             audit.append(found)
         elif found == "ignore":
             ignored.append(str(name))
+    if len(people) > 1:
+        problems.append(
+            FieldProblem("mapping", Offence.INVALID, 'declare at most one use = "person" column')
+        )
     if len(outcomes) != 1:
         problems.append(
             FieldProblem(
@@ -249,12 +287,13 @@ def _mapping_from_dict(data: Mapping[str, Any]) -> FileMapping:
         )
     if problems:
         raise ContractViolation(problems, source="mapping")
-    return FileMapping(outcomes[0], tuple(features), tuple(audit), tuple(ignored))
+    person = people[0] if people else None
+    return FileMapping(outcomes[0], tuple(features), tuple(audit), tuple(ignored), person)
 
 
 def _column(
     name: str, spec: Any, problems: list[FieldProblem]
-) -> Outcome | MappedFeature | AuditColumn | str | None:
+) -> Outcome | MappedFeature | AuditColumn | Person | str | None:
     if not isinstance(spec, Mapping):
         problems.append(FieldProblem(name, Offence.INVALID, "declare the column as a table"))
         return None
@@ -291,6 +330,8 @@ def _column(
             return _audit(name, spec)
         if use is Use.IGNORE:
             return "ignore"
+        if use is Use.PERSON:
+            return _person(name, spec)
         refused = _prohibited(name, description)
         if refused is None and kind == "categorical":
             refused = _prohibited_labels(name, spec.get("categories"))
@@ -301,6 +342,13 @@ def _column(
     except (ValueError, TypeError) as exc:
         problems.append(FieldProblem(name, Offence.INVALID, str(exc)))
         return None
+
+
+def _person(name: str, spec: Mapping[str, Any]) -> Person:
+    rows = spec.get("rows_per_person", 1)
+    if isinstance(rows, bool) or not isinstance(rows, int) or not 1 <= rows <= MAX_ROWS_PER_PERSON:
+        raise ValueError(f"rows_per_person is a whole number from 1 to {MAX_ROWS_PER_PERSON}")
+    return Person(name, rows)
 
 
 def _prohibited(name: str, description: str) -> FieldProblem | None:
