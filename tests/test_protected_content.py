@@ -132,3 +132,41 @@ def test_the_same_columns_declared_audit_only_are_accepted():
     )
     mapping = parse_mapping(text)
     assert {"marital", "a9"} <= {a.name for a in mapping.audit}
+
+
+# --- audit-only columns: bad declarations ---------------------------------------------------
+
+
+def test_an_audit_column_with_too_many_groups_is_refused():
+    groups = ", ".join(f'"g{i}"' for i in range(13))
+    text = MAPPING + f'\n[columns.region_group]\nuse = "audit_only"\ngroups = [{groups}]\n'
+    [problem] = _refusal(text)
+    assert problem.field == "region_group"
+    assert "12" in problem.reason
+
+
+def test_an_audit_group_with_no_one_in_it_is_refused():
+    text = MAPPING.replace('groups = ["yes", "no"]', 'groups = ["yes", "no", "unknown"]')
+    frame = generate_credit_file(400, seed=3).with_columns(pl.all().cast(pl.String))
+    with pytest.raises(DirtyFile) as refused:
+        check_file(frame, parse_mapping(text))
+    [problem] = refused.value.problems
+    assert problem.column == "foreign_worker"
+    assert "'unknown' has no one in it" in problem.problem
+
+
+@pytest.mark.parametrize("relabel", [False, True])
+def test_a_feature_that_copies_an_audit_column_is_refused(relabel):
+    # The foreign-worker column again, as a "feature" under another name (or relabelled).
+    frame = generate_credit_file(400, seed=3)
+    copy = pl.col("foreign_worker")
+    if relabel:
+        copy = pl.when(copy == "yes").then(pl.lit("A201")).otherwise(pl.lit("A202"))
+    frame = frame.with_columns(copy.alias("segment")).with_columns(pl.all().cast(pl.String))
+    labels = '["A201", "A202"]' if relabel else '["yes", "no"]'
+    mapping = parse_mapping(_with("segment", CATEGORICAL.format(labels=labels)))
+    with pytest.raises(DirtyFile) as refused:
+        check_file(frame, mapping)
+    [problem] = refused.value.problems
+    assert problem.column == "segment"
+    assert "'foreign_worker'" in problem.problem

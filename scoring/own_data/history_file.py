@@ -259,6 +259,8 @@ def check_file(frame: pl.DataFrame, mapping: FileMapping) -> LabelledFile:
     )
     audit = {a.name: _audit_codes(frame, a, report) for a in mapping.audit}
     report.raise_if_any()
+    _check_audit(frame, mapping, codes, audit, report)
+    report.raise_if_any()
     defaulted = labels == 0
     for label, count in (("bad", int(defaulted.sum())), ("good", int((~defaulted).sum()))):
         if count < MIN_PER_OUTCOME:
@@ -279,6 +281,51 @@ def check_file(frame: pl.DataFrame, mapping: FileMapping) -> LabelledFile:
         left_out=left_out,
         repeated=repeated,
     )
+
+
+def _check_audit(
+    frame: pl.DataFrame,
+    mapping: FileMapping,
+    codes: Mapping[str, Codes],
+    audit: Mapping[str, Codes],
+    report: _Report,
+) -> None:
+    """Refuse an audit group with no one in it, and a feature that is an audit column.
+
+    A feature that copies an audit-only column, or whose values stand one for one for its
+    groups, is that protected attribute under another name.
+    """
+    for column in mapping.audit:
+        found = np.bincount(audit[column.name], minlength=len(column.labels()))
+        for label, count in zip(column.labels(), found, strict=True):
+            if count == 0:
+                report.column(
+                    column.name,
+                    f"the audit group {label!r} has no one in it: leave it out of the groups "
+                    "(a fairness figure for an empty group is noise alone)",
+                )
+        for feature in mapping.features:
+            copied = frame[feature.name].equals(frame[column.name])
+            if copied or _one_for_one(codes[feature.name], audit[column.name]):
+                report.column(
+                    feature.name,
+                    "refused as a model input: it copies the audit-only column "
+                    f"{column.name!r} (or its values stand one for one for that column's "
+                    "groups), so it is that protected attribute under another name; declare "
+                    'it use = "ignore"',
+                )
+
+
+def _one_for_one(left: Codes, right: Codes) -> bool:
+    """Whether each value of ``left`` goes with exactly one of ``right`` and back.
+
+    >>> _one_for_one(np.array([0, 1, 1, 2]), np.array([5, 3, 3, 4]))
+    True
+    >>> _one_for_one(np.array([0, 1, 1, 2]), np.array([5, 3, 4, 4]))
+    False
+    """
+    pairs = np.unique(np.stack([left, right]), axis=1)
+    return bool(pairs.shape[1] == np.unique(left).size == np.unique(right).size)
 
 
 def _bound_people(

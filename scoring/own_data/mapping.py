@@ -70,6 +70,9 @@ MAX_ACTIONABLE: Final = 10
 MAX_BINS: Final = 20
 MAX_CATEGORIES: Final = 50
 MAX_TEXT: Final = 200
+#: The most groups an audit-only column may have: the fairness report's noise is spread
+#: over every group, and a group too small to measure says nothing.
+MAX_AUDIT_GROUPS: Final = 12
 #: The most rows one person may bring to a training run (``rows_per_person``).
 MAX_ROWS_PER_PERSON: Final = 20
 
@@ -434,9 +437,9 @@ def _audit(name: str, spec: Mapping[str, Any]) -> AuditColumn:
     if "groups" in spec:
         if "bins" in spec or "range" in spec:
             raise ValueError("an audit column declares groups, or bins with a range, not both")
-        return AuditColumn(name, groups=_text_list(spec["groups"], "groups", MAX_CATEGORIES))
+        return AuditColumn(name, groups=_text_list(spec["groups"], "groups", MAX_AUDIT_GROUPS))
     low, high = _range(spec)
-    bins = _numbers(spec.get("bins"), "bins", MAX_BINS)
+    bins = _numbers(spec.get("bins"), "bins", MAX_AUDIT_GROUPS - 1)
     edges = (low, *bins)
     if not all(a < b for a, b in pairwise(edges)) or edges[-1] > high:
         raise ValueError("bins rise strictly inside the range")
