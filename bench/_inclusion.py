@@ -25,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from dp import LossRequest, PrivacyLoss, make_vector_noise
+from dp.intervals import Estimate, count, share
 
 Ints = npt.NDArray[np.integer[Any]]
 Bools = npt.NDArray[np.bool_]
@@ -135,9 +136,7 @@ class Table:
         every cell lies within one: conservative, never optimistic.
         """
         picked = [v for key, v in zip(_keys(), self.values, strict=True) if _match(key, where)]
-        value = sum(picked)
-        spread = len(picked) * self.half_width
-        return max(0.0, value), max(0.0, value - spread), max(0.0, value + spread)
+        return count(sum(picked), self.half_width, cells=len(picked))
 
 
 def release_fairness(counts: list[int], *, epsilon: float) -> Table:
@@ -155,31 +154,6 @@ def release_fairness(counts: list[int], *, epsilon: float) -> Table:
     )
 
 
-@dataclass(frozen=True)
-class Estimate:
-    """A derived figure and its interval."""
-
-    value: float
-    low: float
-    high: float
-
-    def __str__(self) -> str:
-        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
-
-
-def share(yes: tuple[float, float, float], no: tuple[float, float, float]) -> Estimate:
-    """Return ``yes / (yes + no)`` with its interval from the two counts' intervals.
-
-    The share rises with ``yes`` and falls with ``no`` (both at least 0), so its extremes
-    are at opposite corners: ``[yes_lo / (yes_lo + no_hi), yes_hi / (yes_hi + no_lo)]``.
-    """
-    (y, y_lo, y_hi), (n, n_lo, n_hi) = yes, no
-    value = y / (y + n) if y + n > 0 else 0.5
-    low = y_lo / (y_lo + n_hi) if y_lo + n_hi > 0 else 0.0
-    high = y_hi / (y_hi + n_lo) if y_hi + n_lo > 0 else 1.0
-    return Estimate(value, low, high)
-
-
 def approval_rate(table: Table, group: str, **where: str) -> Estimate:
     """The share approved in ``group`` (among everyone matching ``where``)."""
     return share(
@@ -191,19 +165,6 @@ def approval_rate(table: Table, group: str, **where: str) -> Estimate:
 def true_positive_rate(table: Table, group: str, **where: str) -> Estimate:
     """The share approved among the true repayers of ``group``."""
     return approval_rate(table, group, repaid="true", **where)
-
-
-def ratio(b: Estimate, a: Estimate) -> Estimate:
-    """Return ``b / a`` with its interval: ``[b_lo / a_hi, b_hi / a_lo]`` (rates >= 0)."""
-    value = b.value / a.value if a.value > 0 else (math.nan if b.value == 0 else math.inf)
-    low = b.low / a.high if a.high > 0 else 0.0
-    high = b.high / a.low if a.low > 0 else math.inf
-    return Estimate(value, low, high)
-
-
-def gap(b: Estimate, a: Estimate) -> Estimate:
-    """Return ``b - a`` with its interval: ``[b_lo - a_hi, b_hi - a_lo]``."""
-    return Estimate(b.value - a.value, b.low - a.high, b.high - a.low)
 
 
 def sampling(table: Table, *, repaid_only: bool, **where: str) -> tuple[Estimate, Estimate]:

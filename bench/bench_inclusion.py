@@ -37,6 +37,7 @@ import polars as pl
 from bench import _inclusion as inc
 from bench.report import Row
 from consent import DataCategory
+from dp.intervals import Estimate, gap, ratio
 from dp.training import train
 from scoring import BUREAU_FEATURES, FEATURE_NAMES
 from scoring.card import score_frame
@@ -227,16 +228,16 @@ def measure(profile: str) -> Measured:
     )
 
 
-def fairness(table: inc.Table, **where: str) -> tuple[inc.Estimate, inc.Estimate]:
+def fairness(table: inc.Table, **where: str) -> tuple[Estimate, Estimate]:
     """Approval-rate ratio (group_b / group_a) and TPR gap (group_b - group_a)."""
-    ratio = inc.ratio(
+    approval_ratio = ratio(
         inc.approval_rate(table, "group_b", **where), inc.approval_rate(table, "group_a", **where)
     )
-    gap = inc.gap(
+    tpr_gap = gap(
         inc.true_positive_rate(table, "group_b", **where),
         inc.true_positive_rate(table, "group_a", **where),
     )
-    return ratio, gap
+    return approval_ratio, tpr_gap
 
 
 def _pct(x: float) -> str:
@@ -331,7 +332,7 @@ def _matched(m: Measured) -> Row:
     )
 
 
-def _exact(value: float, spread: inc.Estimate, fmt: str) -> str:
+def _exact(value: float, spread: Estimate, fmt: str) -> str:
     if value != value:  # nan: no one approved in either group
         return "exact n/a (approves no one)"
     return f"exact {value:{fmt}}, sampling 95% [{spread.low:{fmt}}, {spread.high:{fmt}}]"

@@ -10,6 +10,7 @@ import pytest
 
 from bench import _inclusion as inc
 from dp import PrivacyLoss
+from dp.intervals import Estimate, gap, ratio
 
 
 def _brute_force(scores, scorable, defaulted, target):
@@ -82,7 +83,7 @@ def test_fairness_cells_follow_the_public_grid():
     assert table.total(group="group_a", approved="true")[0] == 0
 
 
-def _figures(table, ratio=inc.ratio):
+def _figures(table, ratio=ratio):
     out = []
     for where in ({}, {"thin_file": "true"}):
         out.append(
@@ -92,7 +93,7 @@ def _figures(table, ratio=inc.ratio):
             )
         )
         out.append(
-            inc.gap(
+            gap(
                 inc.true_positive_rate(table, "group_b", **where),
                 inc.true_positive_rate(table, "group_a", **where),
             )
@@ -102,7 +103,7 @@ def _figures(table, ratio=inc.ratio):
 
 def _same_corners(b, a):
     """A wrong propagation: pairs low with low and high with high."""
-    return inc.Estimate(b.value / a.value, b.low / a.low, b.high / a.high)
+    return Estimate(b.value / a.value, b.low / a.low, b.high / a.high)
 
 
 def _contains_every_table_within_the_cells(ratio) -> bool:
@@ -120,7 +121,7 @@ def _contains_every_table_within_the_cells(ratio) -> bool:
 
 
 def test_ratio_and_gap_intervals_contain_every_table_the_cells_allow():
-    assert _contains_every_table_within_the_cells(inc.ratio)
+    assert _contains_every_table_within_the_cells(ratio)
 
 
 def test_the_containment_check_catches_a_wrong_propagation():
