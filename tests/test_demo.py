@@ -43,5 +43,7 @@ def test_the_demo_walks_from_enrolment_to_a_refused_budget(tmp_path, live_engine
     assert "<- 201" in out
     assert "the same decision, not a second one: True" in out
     assert "recourse:" in out
+    assert "kept " in out
+    assert "transactions as day, amount, direction and kind" in out
     assert "Demo Bank now gets 404" in out
     assert "<- 409 The privacy budget does not allow this release" in out

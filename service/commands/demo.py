@@ -4,12 +4,13 @@ Run it against a running server that shares this instance (``make run`` in one s
 ``make demo`` in another). Two steps are the operator's and run here, not over HTTP: a
 lender key and a regulator's key are made (as ``fairfile lenders create`` and ``fairfile
 analysts create`` do) and a synthetic thin-file person is added (as ``fairfile synth
-seed`` does). Everything else is an HTTP call, printed as the
-request and a summary of the answer: the person signs in (the sandbox delivers the link to
-``instance/outbox/``), enrols, grants scoring and a share; the lender asks for a decision
-(and retries with the same Idempotency-Key); the person reads the explanation and the
-recourse, then withdraws the share; the lender is refused; a regulator queries DP
-statistics until the privacy budget refuses. The demo spends sandbox privacy budget.
+seed`` does). Everything else is an HTTP call, printed as the request and a summary of
+the answer: the person signs in (the sandbox delivers the link to ``instance/outbox/``),
+enrols, grants scoring and a share, and connects their bank (an Open Banking feed rendered
+by the synthetic bank, minimised at the door); the lender asks for a decision (and retries
+with the same Idempotency-Key); the person reads the explanation and the recourse, then
+withdraws the share; the lender is refused; a regulator queries DP statistics until the
+privacy budget refuses. The demo spends sandbox privacy budget.
 """
 
 from __future__ import annotations
@@ -34,7 +35,10 @@ from consent import (
     issue_lender_key,
 )
 from scoring.contract import put_facts
+from scoring.ingest.banks import Shape
 from store import Subject
+from synthetic import bank_statement
+from synthetic.feeds import render_feed
 
 from ..web.keys import vault
 from ..web.outbox import link_secret_for
@@ -162,6 +166,21 @@ def demo(base_url: str, max_queries: int) -> None:
         if status == 201:
             walk.say(f"{purpose}: active until {change['consent']['expires_at'][:10]}")
     share_id = change["consent"]["id"]
+
+    walk.step("The person connects their bank: an Open Banking feed full of merchant detail")
+    feed = render_feed(bank_statement(person), Shape.OPEN_BANKING, seed=1)
+    status, connected = walk.call(
+        "POST", f"{base}/bank-data", body={"openBanking": feed}, token=token
+    )
+    if status == 201:
+        report = connected["report"]
+        kept = sum(report["kept"].values())
+        dropped = sum(report["dropped_fields"].values())
+        walk.say(
+            f"kept {kept} transactions as day, amount, direction and kind; threw away "
+            f"{dropped} values of {len(report['dropped_fields'])} fields (merchants, "
+            "descriptions, card details, times of day...)"
+        )
 
     walk.step("Demo Bank asks for a decision, then retries with the same Idempotency-Key")
     ask = f"/v1/lender/subjects/{person}/decisions"
