@@ -2,7 +2,8 @@
 
 What lives here: the feature-level and statement-level generators, the documented latent
 model that gives every synthetic subject a true default probability, population files,
-seeding the sandbox database, the simulated consent choices of synthetic people, and the
+seeding the sandbox database, the sandbox personas whose bank feeds ship as files
+(``personas``, in ``persona_feeds/``), the simulated consent choices of synthetic people, and the
 audit-only table of the synthetic protected attribute. No real person's data ever enters Fairfile.
 
 What it may import: the standard library, NumPy, Polars, SQLAlchemy, ``scoring`` (for the
@@ -23,6 +24,11 @@ from .files import read_protected as read_protected
 from .files import read_truth as read_truth
 from .files import write_population as write_population
 from .models import protected_group as protected_group
+from .personas import Persona as Persona
+from .personas import persona as persona
+from .personas import persona_file as persona_file
+from .personas import personas as personas
+from .personas import write_personas as write_personas
 from .population import AS_OF as AS_OF
 from .population import Population as Population
 from .population import generate as generate

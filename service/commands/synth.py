@@ -4,7 +4,8 @@
 ``synthetic.files``); ``fairfile synth seed`` loads one, freshly generated or from such a
 folder, into the database in one transaction: facts, the audit-only protected attribute,
 the drawn outcomes and regions (sealed), and the simulated consent choices of a
-``--consenting-share`` of the synthetic people (``synthetic.choices``).
+``--consenting-share`` of the synthetic people (``synthetic.choices``); ``fairfile synth
+personas`` writes the sandbox personas' bank feeds (``synthetic.personas``).
 """
 
 from __future__ import annotations
@@ -22,12 +23,14 @@ from synthetic import (
     PROFILES,
     generate,
     has_subjects,
+    personas,
     read_features,
     read_manifest,
     read_outcomes,
     read_protected,
     seed_population,
     simulate_choices,
+    write_personas,
     write_population,
 )
 
@@ -169,3 +172,16 @@ def credit_file_command(out: Path, rows: int, seed: int) -> None:
 
     for path in write_credit_file(out, rows=rows, seed=seed):
         click.echo(f"wrote {path}")
+
+
+@synth.command("personas")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="The folder to write each persona's .fdx.json, .open_banking.json and .ofx into.",
+)
+def personas_command(out: Path) -> None:
+    """Write the sandbox personas' bank feeds (synthetic/persona_feeds/ ships the same files)."""
+    written = write_personas(out)
+    click.echo(f"wrote {len(written)} files for {len(personas())} personas -> {out}")
