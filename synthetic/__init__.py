@@ -16,6 +16,7 @@ from .choices import DEFAULT_SHARE as DEFAULT_SHARE
 from .choices import Choices as Choices
 from .choices import simulate_choices as simulate_choices
 from .credit_file import write_credit_file as write_credit_file
+from .feeds import render_feed as render_feed
 from .files import NotAPopulation as NotAPopulation
 from .files import read_features as read_features
 from .files import read_manifest as read_manifest

@@ -26,6 +26,7 @@ from consent.purposes import ENROLMENT_NOTICE, NOTICES, PurposeKind
 from scoring.contract.models import put_facts
 from scoring.ingest import put_statement
 from service.api.bank_data import EXAMPLE_OFX
+from service.ui.connect import sign_draft
 from service.web.keys import consent_keys, vault
 from service.web.sessions import session_factory
 from synthetic import bank_statement
@@ -232,6 +233,13 @@ def build_world(app: Flask) -> World:
     statement = {"statement": "The March overdraft was a bank error."}
     dispute = {"feature": "rent_on_time_12m", "statement": "I paid every month."}
     lender_model = {"version": trained.json["version"]}
+    with app.app_context():  # what the person's preview signed: another's is refused
+        draft = sign_draft(
+            subject_id=person,
+            shape="fdx",
+            categories=["bank_cashflow", "income"],
+            statement=bank_statement("x"),
+        )
     requests = {
         "GET /docs/static/{filename}": Request(params={"filename": "none.css"}),
         "GET /docs/swagger/{filename}": Request(params={"filename": "css/swagger-ui.css"}),
@@ -243,7 +251,7 @@ def build_world(app: Flask) -> World:
             form={"purpose": "share:lender-b", "categories": "rent", "notice_version": share_notice}
         ),
         "POST /connect/preview": Request(form={"categories": ["bank_cashflow", "income"]}),
-        "POST /connect/use": Request(form={"categories": ["bank_cashflow", "income"]}),
+        "POST /connect/use": Request(form={"draft": draft}),
         "POST /score/{decision_id}/review": Request(form=statement),
         "POST /facts/dispute": Request(form=dispute),
         "POST /my-data/erase": Request(form={"confirm": "yes"}),

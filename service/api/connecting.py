@@ -1,26 +1,30 @@
-"""One bank's data connected for a person: what both the person's route and a lender's do.
+"""One bank's data connected for a person: what the person's route, a lender's and the page do.
 
 ``connect`` reads the payload through its shape's adapter, minimises it under the
 categories the consents cover, derives the facts, logs the read, stores the sealed
 minimised statement and the facts, and returns the answer. ``service/api/bank_data.py``
 (the person, under their ``scoring`` consent) and ``service/api/lender.py`` (a lender
 acting under the person's ``scoring`` consent and their ``share:<lender>`` consent) both
-connect with it. Nothing is written before the data has passed the door, and a refusal
-after it rolls the request back, so bad data leaves nothing behind.
+connect with it. The web UI's connect page (``service/ui/connect.py``) takes the same steps
+(``read_bank_data``, ``prepare``, then ``store`` once the person confirms), with the
+categories the person ticks. Nothing is written before the data has passed the door, and
+a refusal after it rolls the request back, so bad data leaves nothing behind.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from consent import ConsentMissing, DataCategory, Purpose, PurposeKind, gate
 from scoring import CONTRACT, extract_statement
-from scoring.contract import get_facts, put_facts
-from scoring.ingest import put_statement
+from scoring.contract import FactValue, get_facts, put_facts
+from scoring.ingest import SubjectStatement, put_statement
 from scoring.ingest.banks import (
     BANK_CATEGORIES,
     CATEGORY_OF,
     REQUIRED_CATEGORIES,
+    Minimised,
     Read,
     minimise,
     read_fdx,
@@ -33,7 +37,24 @@ from ..web.sessions import db
 from .schemas.bank_data import BankDataIn, BankDataOut, CountedOut
 
 
-def _read(body: BankDataIn) -> Read:
+@dataclass(frozen=True)
+class Connection:
+    """One bank's data, minimised, with the facts of the bank categories derived from it.
+
+    ``facts`` holds every fact of a bank category: ``None`` for one whose category was not
+    read, so storing it replaces what was held.
+    """
+
+    minimised: Minimised
+    facts: dict[str, FactValue]
+
+
+def read_bank_data(body: BankDataIn) -> Read:
+    """Read the one shape ``body`` carries with its adapter.
+
+    Raises:
+        scoring.ContractViolation: the adapter refused the data (naming the field).
+    """
     if body.fdx is not None:
         return read_fdx(body.fdx)
     if body.openBanking is not None:
@@ -64,6 +85,45 @@ def categories_read(
     return frozenset(covered)
 
 
+def bank_facts(
+    statement: dict[str, Any], categories: frozenset[DataCategory]
+) -> dict[str, FactValue]:
+    """Derive the facts of the bank categories from a minimised statement; unread ones None."""
+    derived = extract_statement(statement)
+    return {
+        f.name: derived.get(f.name) if f.category in categories else None
+        for f in CONTRACT
+        if f.category in BANK_CATEGORIES
+    }
+
+
+def prepare(read: Read, categories: frozenset[DataCategory]) -> Connection:
+    """Minimise what an adapter read to ``categories`` and derive the facts; store nothing.
+
+    Raises:
+        scoring.ContractViolation: the data cannot make a statement (see ``minimise``).
+    """
+    minimised = minimise(read, categories=categories)
+    return Connection(minimised=minimised, facts=bank_facts(minimised.statement, categories))
+
+
+def store(
+    *, subject_id: str, shape: str, statement: dict[str, Any], facts: dict[str, FactValue]
+) -> SubjectStatement:
+    """Store the minimised statement (sealed, replacing the last) and the bank facts.
+
+    Facts a bank does not carry (the credit bureau's) are kept as held. The caller owns
+    the transaction and logs the read.
+    """
+    held = get_facts(db(), vault=vault(), subject_id=subject_id) or {}
+    row = put_statement(
+        db(), vault=vault(), subject_id=subject_id, shape=shape, statement=statement
+    )
+    stored = {f.name: facts.get(f.name, held.get(f.name)) for f in CONTRACT}
+    put_facts(db(), vault=vault(), subject_id=subject_id, facts=stored)
+    return row
+
+
 def connect(subject_id: str, body: BankDataIn, *, lender: str | None = None) -> dict[str, Any]:
     """Connect one bank's data for the person and return the answer (see the module).
 
@@ -72,14 +132,8 @@ def connect(subject_id: str, body: BankDataIn, *, lender: str | None = None) -> 
         scoring.ContractViolation: the data does not pass the door (nothing is stored).
     """
     categories = categories_read(subject_id, body.categories, lender=lender)
-    minimised = minimise(_read(body), categories=categories)
-    derived = extract_statement(minimised.statement)
-    held = get_facts(db(), vault=vault(), subject_id=subject_id) or {}
-    facts = {
-        f.name: derived.get(f.name) if f.category in categories else None
-        for f in CONTRACT
-        if f.category in BANK_CATEGORIES
-    }
+    connection = prepare(read_bank_data(body), categories)
+    minimised, facts = connection.minimised, connection.facts
     gate.authorize(
         db(),
         keys=consent_keys(),
@@ -89,15 +143,12 @@ def connect(subject_id: str, body: BankDataIn, *, lender: str | None = None) -> 
         categories=categories,
         what="bank-data.connect",
     )
-    row = put_statement(
-        db(),
-        vault=vault(),
+    row = store(
         subject_id=subject_id,
         shape=minimised.report["format"],
         statement=minimised.statement,
+        facts=facts,
     )
-    stored = {f.name: facts.get(f.name, held.get(f.name)) for f in CONTRACT}
-    put_facts(db(), vault=vault(), subject_id=subject_id, facts=stored)
     counted = [
         CountedOut(
             day=c.day.isoformat(),

@@ -374,6 +374,18 @@ def body_limit(setting: str) -> Callable[[V], V]:
     return mark
 
 
+def apply_body_limit() -> None:
+    """Give this request its route's own body limit, if ``body_limit`` marked one.
+
+    Call it before anything reads the body: the JSON check here, the UI's CSRF check (which
+    reads the form) for a page that takes a bank's whole feed as an upload.
+    """
+    view = current_app.view_functions.get(request.endpoint or "")
+    larger = getattr(view, "fairfile_body_limit", None)
+    if larger is not None:
+        request.max_content_length = getattr(current(), larger)
+
+
 def require_json_body() -> None:
     """Refuse, before the view runs, a JSON endpoint's body that is not JSON.
 
@@ -385,10 +397,7 @@ def require_json_body() -> None:
         return
     if not request.path.startswith("/v1/"):
         return
-    view = current_app.view_functions.get(request.endpoint or "")
-    larger = getattr(view, "fairfile_body_limit", None)
-    if larger is not None:  # a route that takes a bank's whole feed (``limits.body_limit``)
-        request.max_content_length = getattr(current(), larger)
+    apply_body_limit()
     data = request.get_data(cache=True)
     if not data:
         return

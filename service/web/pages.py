@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from consent import DataCategory
 
 from .auth import signed_in_subject
+from .errors import apply_body_limit
 from .headers import PAGE_CSP
 from .sessions import db
 
@@ -54,6 +55,7 @@ def _layout() -> dict[str, Any]:
 
 def _check_request() -> BaseResponse | None:
     if request.method == "POST":
+        apply_body_limit()  # the CSRF check reads the form: the route's limit first
         csrf.protect()
     if request.endpoint not in PUBLIC_ENDPOINTS and signed_in_subject() is None:
         return redirect(url_for("ui.sign_in"))
