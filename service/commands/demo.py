@@ -37,8 +37,7 @@ from consent import (
 from scoring.contract import put_facts
 from scoring.ingest.banks import Shape
 from store import Subject
-from synthetic import bank_statement
-from synthetic.feeds import render_feed
+from synthetic import bank_statement, render_feed
 
 from ..web.keys import vault
 from ..web.outbox import link_secret_for
