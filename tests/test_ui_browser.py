@@ -2,8 +2,10 @@
 
 A real server (``fairfile serve``, gunicorn) runs on a fresh sandbox instance with a few
 synthetic people, a scoring model and a lender. The walk: sign in as a demo person, enrol,
-grant scoring, see the score and its explanation, withdraw, export, erase; axe-core checks
-every page and the test fails on any serious or critical violation.
+grant scoring, see the score and its explanation, withdraw, export, erase; and a second
+person who uploads a sandbox persona's OFX file on the connect page, sees the minimisation
+report and confirms. axe-core checks every page and the test fails on any serious or
+critical violation.
 
 Outside CI the test is skipped when ``/usr/bin/chromium`` is missing; with ``CI=true`` it
 fails instead (``.ci/run`` installs Chromium). ``FAIRFILE_SCREENSHOTS=1`` writes the
@@ -207,3 +209,50 @@ def _walk(page: Page, tmp_path: Path) -> None:
     check(page, "erased")
     page.goto("/consents")
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
+def test_a_person_uploads_a_persona_ofx_file_sees_the_report_and_confirms(served: str) -> None:
+    # The sandbox persona's OFX file, as a person would pick it from their disk.
+    ofx = Path(__file__).resolve().parent.parent / "synthetic/persona_feeds/often_overdrawn.ofx"
+    expect.set_options(timeout=WAIT_MS)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            context = browser.new_context(base_url=served, viewport={"width": 1000, "height": 800})
+            context.set_default_timeout(WAIT_MS)
+            _upload(context.new_page(), ofx)
+        finally:
+            browser.close()
+
+
+def _upload(page: Page, ofx: Path) -> None:
+    page.goto("/sign-in")
+    page.get_by_role("button", name="Try as a demo person").click()
+    page.get_by_label("I have read this and want to enrol").check()
+    page.get_by_role("button", name="Enrol").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your consents")
+
+    page.get_by_role("link", name="Connect data").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connect data")
+    check(page, "connect")
+    for box in ("bank_cashflow", "income", "rent", "utilities"):
+        page.locator(f"#connect-{box}").check()
+    page.get_by_label("A file from your bank").set_input_files(str(ofx))
+    page.get_by_label("Its format").select_option(label="Work it out from the file")
+    page.get_by_role("button", name="Show the facts").click()
+
+    expect(page.get_by_role("heading", name="What was kept from your OFX file")).to_be_visible()
+    kept = page.get_by_role("table", name="Payments kept, by kind")
+    expect(kept.get_by_role("row", name="Rent 24")).to_be_visible()
+    expect(kept.get_by_role("row", name="Pay 24")).to_be_visible()
+    dropped = page.get_by_role("table", name="Thrown away", exact=False)
+    expect(dropped.get_by_role("row", name="NAME 391", exact=True)).to_be_visible()
+    counted = page.get_by_role("table", name="Payments that count towards your facts")
+    expect(counted.get_by_role("row").filter(has_text="Utility bill").first).to_be_visible()
+    expect(page.get_by_text("Corner Grocery")).to_have_count(0)  # a merchant: dropped
+    check(page, "connect-preview")
+    narrow(page, "connect-preview")
+
+    page.get_by_role("button", name="Use these facts").click()
+    expect(page.get_by_text("Your facts are stored")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connect data")
