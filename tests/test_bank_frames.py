@@ -215,14 +215,15 @@ def test_the_bulk_path_refuses_what_the_door_refuses(flat):
         "accountType"
     )
     assert problem(transactions.drop("amount")) == "amount"
+    yesterday = AS_OF - dt.timedelta(days=1)
     with pytest.raises(ContractViolation):
-        yesterday = AS_OF - dt.timedelta(days=1)
         minimise_fdx_frames(transactions, accounts, categories=EVERY, as_of=AS_OF, today=yesterday)
     minimise_fdx_frames(transactions, accounts, categories=EVERY, as_of=AS_OF, today=AS_OF)
 
 
 def test_the_whitespace_is_pythons():
-    assert PYTHON_WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    python = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+    assert python == PYTHON_WHITESPACE
 
 
 _WORDS = st.sampled_from([*" ".join(BENEFIT_PAYERS).split(), "X", "310X", "dwp", "va", ""])

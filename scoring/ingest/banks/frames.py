@@ -151,21 +151,15 @@ def _kind(categories: frozenset[DataCategory]) -> pl.Expr:
     )
     sic = pl.col("category").fill_null("").str.strip_chars()
     benefit = names_benefit_payer("payee") | names_benefit_payer("description")
-    credit_kind = pl.when(benefit).then(pl.lit(CounterpartyKind.BENEFITS.value))
-    for name, kind in codes.FDX_CREDITS.items():
-        credit_kind = credit_kind.when(kind_type == name).then(pl.lit(kind.value))
-    debit_kind = pl.when(pl.lit(False)).then(pl.lit(None, dtype=pl.String))
-    for name, kind in codes.FDX_DEBITS.items():
-        debit_kind = debit_kind.when(kind_type == name).then(pl.lit(kind.value))
-    for code_value, kind in codes.MCC_BILLS.items():
-        debit_kind = debit_kind.when(mcc == code_value).then(pl.lit(kind.value))
-    debit_kind = debit_kind.when(sic.is_in(sorted(codes.SIC_LOANS))).then(
-        pl.lit(CounterpartyKind.LOAN_REPAYMENT.value)
-    )
+    credit_rules = [(benefit, CounterpartyKind.BENEFITS)]
+    credit_rules += [(kind_type == name, kind) for name, kind in codes.FDX_CREDITS.items()]
+    debit_rules = [(kind_type == name, kind) for name, kind in codes.FDX_DEBITS.items()]
+    debit_rules += [(mcc == code_value, kind) for code_value, kind in codes.MCC_BILLS.items()]
+    debit_rules.append((sic.is_in(sorted(codes.SIC_LOANS)), CounterpartyKind.LOAN_REPAYMENT))
     raw = (
         pl.when(credit)
-        .then(credit_kind.otherwise(pl.lit(CounterpartyKind.TRANSFER.value)))
-        .otherwise(debit_kind.otherwise(pl.lit(CounterpartyKind.OTHER_SPENDING.value)))
+        .then(_first(credit_rules, CounterpartyKind.TRANSFER))
+        .otherwise(_first(debit_rules, CounterpartyKind.OTHER_SPENDING))
     )
     folded = [k.value for k in CounterpartyKind if CATEGORY_OF[k] not in categories]
     return (
@@ -177,6 +171,14 @@ def _kind(categories: frozenset[DataCategory]) -> pl.Expr:
         )
         .otherwise(raw)
     )
+
+
+def _first(rules: list[tuple[pl.Expr, CounterpartyKind]], default: CounterpartyKind) -> pl.Expr:
+    """The kind of the first rule that holds, as the adapter's ``if`` chain returns it."""
+    out = pl.lit(default.value)
+    for holds, kind in reversed(rules):
+        out = pl.when(holds).then(pl.lit(kind.value)).otherwise(out)
+    return out
 
 
 def _accounts(accounts: pl.DataFrame, as_of: dt.date) -> pl.DataFrame:
@@ -288,7 +290,9 @@ def minimise_fdx_frames(
         raise _refuse("postedTimestamp", Offence.MISSING, "a posted transaction's time")
     if problems["signed"]:
         raise _refuse(
-            "amount", Offence.INVALID, "FDX amounts are unsigned: debitCreditMemo gives the direction"
+            "amount",
+            Offence.INVALID,
+            "FDX amounts are unsigned: debitCreditMemo gives the direction",
         )
     if problems["fraction"]:
         raise _refuse("amount", Offence.INVALID, "an amount in fractions of a cent")
@@ -356,7 +360,9 @@ def minimise_fdx_frames(
         )
         .sort("subject_id")
     )
-    return (
-        closed.select(TRANSACTION_SCHEMA.names()).cast(dict(TRANSACTION_SCHEMA)),
-        opening.cast(dict(ACCOUNT_SCHEMA)),
-    )
+    return _conformed(closed, TRANSACTION_SCHEMA), _conformed(opening, ACCOUNT_SCHEMA)
+
+
+def _conformed(frame: pl.DataFrame, schema: pl.Schema) -> pl.DataFrame:
+    """Exactly the closed format's columns and types: nothing else can leave."""
+    return frame.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
