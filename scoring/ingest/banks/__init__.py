@@ -13,9 +13,8 @@ details, addresses and times of day are read in memory only and never leave an a
 docs/connecting-bank-data.md tells the story.
 
 What it may import: the standard library, pydantic (the standards' typed models), Polars
-(in ``frames``),
-``ofxtools`` (lazily, in ``ofx``), ``consent`` (data categories) and the rest of
-``scoring.ingest``.
+(in ``frames``), ``ofxtools`` (lazily, in ``ofx``), ``consent`` (data categories) and the
+rest of ``scoring.ingest``.
 """
 
 from .fdx import FdxData as FdxData
