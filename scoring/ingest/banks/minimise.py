@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final, Literal
 
+from pydantic import BaseModel
+
 from consent import DataCategory
 
 from ...errors import ContractViolation, FieldProblem, Offence
@@ -138,6 +140,27 @@ def count_fields(
                 count_fields(inner, counter, path, skip=skipped)
     elif value is not None and value != "" and value != [] and prefix:
         counter[prefix] += 1
+
+
+def count_model_fields(
+    model: BaseModel, counter: Counter[str], prefix: str = "", *, skip: Iterable[str] = ()
+) -> None:
+    """Count a validated model's given values as ``count_fields`` counts its JSON dump.
+
+    The same counts as ``count_fields(model.model_dump(mode="json", exclude_none=True,
+    exclude_unset=True), ...)`` without building the dump: the door reads up to 20,000
+    transactions a connection, and dumping each one cost more than reading it.
+    """
+    skipped = set(skip)
+    for key in model.model_fields_set:
+        path = f"{prefix}.{key}" if prefix else key
+        if path in skipped:
+            continue
+        value = getattr(model, key)
+        if isinstance(value, BaseModel):
+            count_model_fields(value, counter, path, skip=skipped)
+        else:
+            count_fields(value, counter, path, skip=skipped)
 
 
 def refuse(field_name: str, offence: Offence, reason: str) -> ContractViolation:
