@@ -24,7 +24,7 @@ from flask_openapi3.blueprint import APIBlueprint
 from flask_openapi3.models.tag import Tag
 
 from consent import ConsentMissing, DataCategory, Purpose, PurposeKind, gate
-from scoring import CONTRACT, extract_statement
+from scoring import CONTRACT, extract_parsed
 from scoring.contract import get_facts, put_facts
 from scoring.ingest import get_statement, put_statement
 from scoring.ingest.banks import (
@@ -93,7 +93,7 @@ def connect(path: SubjectPath, body: BankDataIn) -> tuple[Response, int]:
     subject_id = path.subject_id
     categories = _categories(subject_id, body.categories)
     minimised = minimise(_read(body), categories=categories)
-    derived = extract_statement(minimised.statement)
+    derived = extract_parsed(minimised.parsed)
     held = get_facts(db(), vault=vault(), subject_id=subject_id) or {}
     facts = {
         f.name: derived.get(f.name) if f.category in categories else None
