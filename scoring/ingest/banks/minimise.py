@@ -145,14 +145,9 @@ def count_fields(
     value: Any, counter: Counter[str], prefix: str = "", *, skip: Iterable[str] = ()
 ) -> None:
     """Add one for every non-empty leaf value under ``value`` to its dotted path."""
-    skipped = set(skip)
-    if isinstance(value, Mapping):
-        for key, inner in value.items():
-            path = f"{prefix}.{key}" if prefix else str(key)
-            if path not in skipped:
-                count_fields(inner, counter, path, skip=skipped)
-    elif value is not None and value != "" and value != [] and prefix:
-        counter[prefix] += 1
+    found: list[str] = []
+    _plain(value, prefix, frozenset(skip), found)
+    counter.update(found)
 
 
 def count_model_fields(
@@ -164,9 +159,19 @@ def count_model_fields(
     exclude_unset=True), ...)`` without building the dump: the door reads up to 20,000
     transactions a connection, and dumping each one cost more than reading it. The common
     leaves (text, numbers) are told apart by their exact type first, because an
-    ``isinstance`` check against ``Mapping`` for every leaf was most of the time.
+    ``isinstance`` check against ``Mapping`` for every leaf was most of the time, and the
+    paths are gathered in a list and counted at once.
     """
-    skipped = frozenset(skip)
+    found: list[str] = []
+    _given(model, prefix, frozenset(skip), found)
+    counter.update(found)
+
+
+#: Types whose values always count as one given value (never empty, never nested).
+_LEAVES: Final = frozenset({int, float, bool, Decimal, dt.datetime, dt.date})
+
+
+def _given(model: BaseModel, prefix: str, skipped: frozenset[str], found: list[str]) -> None:
     values = model.__dict__
     extra = model.__pydantic_extra__ or {}
     for key in model.model_fields_set:
@@ -177,19 +182,23 @@ def count_model_fields(
         kind = type(value)
         if kind is str:
             if value:
-                counter[path] += 1
-        elif kind is dict:
-            count_fields(value, counter, path, skip=skipped)
+                found.append(path)
         elif kind in _LEAVES:
-            counter[path] += 1
+            found.append(path)
         elif isinstance(value, BaseModel):
-            count_model_fields(value, counter, path, skip=skipped)
+            _given(value, path, skipped, found)
         else:
-            count_fields(value, counter, path, skip=skipped)
+            _plain(value, path, skipped, found)
 
 
-#: Types whose values always count as one given value (never empty, never nested).
-_LEAVES: Final = frozenset({int, float, bool, Decimal, dt.datetime, dt.date})
+def _plain(value: Any, prefix: str, skipped: frozenset[str], found: list[str]) -> None:
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            path = f"{prefix}.{key}" if prefix else str(key)
+            if path not in skipped:
+                _plain(inner, path, skipped, found)
+    elif value is not None and value != "" and value != [] and prefix:
+        found.append(prefix)
 
 
 def refuse(field_name: str, offence: Offence, reason: str) -> ContractViolation:
