@@ -83,6 +83,7 @@ _TRANSACTION = {
     "currency": False,
 }
 _REQUIRED_KEYS = frozenset(k for k, required in _TRANSACTION.items() if required)
+_TRANSACTION_KEYS = frozenset(_TRANSACTION)
 _AMOUNT = re.compile(r"(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?")
 _SIGNED = re.compile(r"-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -226,7 +227,8 @@ def _transactions(
         if not isinstance(item, Mapping):
             problems.value(f"transactions[{i}]", Offence.WRONG_TYPE, "expected an object")
             continue
-        exact = item.keys() >= _REQUIRED_KEYS and item.keys() <= _TRANSACTION.keys()
+        keys = item.keys()
+        exact = _REQUIRED_KEYS <= keys <= _TRANSACTION_KEYS
         if not exact and not problems.keys(f"transactions[{i}]", item, _TRANSACTION):
             continue
         text = item["bookingDate"]
