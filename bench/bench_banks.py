@@ -7,8 +7,9 @@
    instance on SQLite, ``FAIRFILE_ENV=development``), one request at a time over one
    keep-alive connection: parse, validate, minimise, extract, seal and store, then the
    answer. Each call replaces the person's statement. The body (1.5 MiB) is within the
-   route's own limit (``max_bank_data_length``, 8 MiB by default). Beside it: ``json.loads`` of the same
-   body alone, and the in-process stages of the door, to show where the time goes.
+   route's own limit (``max_bank_data_length``, 8 MiB by default). Beside it:
+   ``json.loads`` of the same body alone, the same call through the app in process, and
+   the in-process stages of the door, to show where the time goes.
 2. Bulk: the synthetic population's 100,000 people x 24 months, rendered as a flat FDX frame
    in Polars (detail columns, pending entries and a repeat each included), through
    ``scoring.ingest.banks.minimise_fdx_frames`` and ``scoring.ingest.extract_frame``; beside
