@@ -54,5 +54,6 @@ from .ingest import CounterpartyKind as CounterpartyKind
 from .ingest import MonthlyPanel as MonthlyPanel
 from .ingest import cashflow_arrays as cashflow_arrays
 from .ingest import extract_frame as extract_frame
+from .ingest import extract_parsed as extract_parsed
 from .ingest import extract_statement as extract_statement
 from .ingest import facts_frame as facts_frame

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -27,6 +28,7 @@ from scoring.ingest.banks import (
     read_open_banking,
 )
 from scoring.ingest.banks.codes import MCC_BILLS, SIC_DEBITS
+from scoring.ingest.banks.minimise import count_fields, count_model_fields
 from synthetic import bank_statement
 from synthetic.feeds import MERCHANTS, Merchant, render_feed
 from tests.decision_fixtures import card
@@ -165,3 +167,24 @@ def test_bad_bank_data_is_refused_naming_the_field_never_the_value():
     said = json.dumps(_problem(lambda: door(garbage, Shape.OFX)))
     assert "Lucky Star" not in said
     assert "OFX" in said
+
+
+@pytest.mark.parametrize("shape", [Shape.FDX, Shape.OPEN_BANKING])
+def test_counting_the_models_counts_what_their_dump_holds(shape):
+    # The door counts dropped fields from the validated models, not from a dump of each.
+    feed = render_feed(bank_statement("renter-1"), shape, seed=4)
+    if shape is Shape.FDX:
+        feed["transactions"][0] |= {"payee": None, "memo": "", "extra": {"a": [], "b": 0.0}}
+        models = FdxData.model_validate(feed).transactions
+        key = "accountId"
+    else:
+        models = OpenBankingData.model_validate(feed).transactions.Data.Transaction
+        key = "AccountId"
+    from_models: Counter[str] = Counter()
+    from_dumps: Counter[str] = Counter()
+    for t in models:
+        count_model_fields(t, from_models, skip=(key,))
+        dumped = t.model_dump(mode="json", exclude_none=True, exclude_unset=True)
+        count_fields(dumped, from_dumps, skip=(key,))
+    assert from_models == from_dumps
+    assert from_models["description" if shape is Shape.FDX else "TransactionInformation"] > 0

@@ -12,6 +12,7 @@ What it may import: the standard library, NumPy, Polars, pydantic and ``ofxtools
 """
 
 from .extract import extract_frame as extract_frame
+from .extract import extract_parsed as extract_parsed
 from .extract import extract_statement as extract_statement
 from .panel import BUREAU_FEATURES as BUREAU_FEATURES
 from .panel import CASHFLOW_FEATURES as CASHFLOW_FEATURES
@@ -24,6 +25,7 @@ from .statements import DIRECTIONS as DIRECTIONS
 from .statements import KINDS as KINDS
 from .statements import TRANSACTION_SCHEMA as TRANSACTION_SCHEMA
 from .statements import CounterpartyKind as CounterpartyKind
+from .statements import Statement as Statement
 from .statements import parse_statement as parse_statement
 from .statements import window_start as window_start
 from .stored import SubjectStatement as SubjectStatement

@@ -26,6 +26,7 @@ from .statements import (
     ACCOUNT_SCHEMA,
     TRANSACTION_SCHEMA,
     CounterpartyKind,
+    Statement,
     parse_statement,
     window_start,
 )
@@ -162,7 +163,15 @@ def extract_statement(payload: Mapping[str, Any]) -> dict[str, FactValue]:
     See ``scoring.ingest.statements`` for the format; a prohibited or unknown key anywhere in the
     payload refuses it.
     """
-    statement = parse_statement(payload)
+    return extract_parsed(parse_statement(payload))
+
+
+def extract_parsed(statement: Statement) -> dict[str, FactValue]:
+    """Return the cash-flow facts of a statement ``parse_statement`` already validated.
+
+    The bank-data door validates the statement it builds once, and extracts from that,
+    rather than parsing the same 10,000 transactions a second time.
+    """
     accounts = pl.DataFrame(
         [(0, statement.opening_cents, statement.savings_cents)],
         schema=ACCOUNT_SCHEMA,

@@ -82,6 +82,8 @@ _TRANSACTION = {
     "transactionId": False,
     "currency": False,
 }
+_REQUIRED_KEYS = frozenset(k for k, required in _TRANSACTION.items() if required)
+_TRANSACTION_KEYS = frozenset(_TRANSACTION)
 _AMOUNT = re.compile(r"(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?")
 _SIGNED = re.compile(r"-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,2})?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -217,37 +219,57 @@ def _transactions(
         return []
     start = window_start(as_of) if as_of else None
     rows: list[tuple[int, dt.date, int, str, str]] = []
+    # A statement may hold 10,000 transactions and is parsed on every connection: a
+    # transaction whose keys are exactly right skips the per-key walk, and each distinct
+    # booking date (at most 731 in the window) is read once.
+    days: dict[Any, dt.date | None] = {}
     for i, item in enumerate(items):
-        where = f"transactions[{i}]"
         if not isinstance(item, Mapping):
-            problems.value(where, Offence.WRONG_TYPE, "expected an object")
+            problems.value(f"transactions[{i}]", Offence.WRONG_TYPE, "expected an object")
             continue
-        if not problems.keys(where, item, _TRANSACTION):
+        keys = item.keys()
+        exact = _REQUIRED_KEYS <= keys <= _TRANSACTION_KEYS
+        if not exact and not problems.keys(f"transactions[{i}]", item, _TRANSACTION):
             continue
-        booked = _date(item["bookingDate"])
+        text = item["bookingDate"]
+        if isinstance(text, str):
+            booked = days[text] if text in days else days.setdefault(text, _date(text))
+        else:
+            booked = None
         amount = item["amount"]
         indicator = _INDICATORS.get(item["creditDebitIndicator"])
         kind = item["counterpartyKind"]
         if booked is None:
-            problems.value(f"{where}.bookingDate", Offence.INVALID, "expected YYYY-MM-DD")
+            problems.value(f"transactions[{i}].bookingDate", Offence.INVALID, "expected YYYY-MM-DD")
         elif start is not None and as_of is not None and not start <= booked <= as_of:
-            problems.value(f"{where}.bookingDate", Offence.OUT_OF_RANGE, "outside the window")
+            problems.value(
+                f"transactions[{i}].bookingDate", Offence.OUT_OF_RANGE, "outside the window"
+            )
         if not (isinstance(amount, str) and _AMOUNT.fullmatch(amount)):
-            problems.value(f"{where}.amount", Offence.INVALID, "expected a decimal string > 0")
+            problems.value(
+                f"transactions[{i}].amount", Offence.INVALID, "expected a decimal string > 0"
+            )
             amount = None
         if indicator is None:
-            problems.value(f"{where}.creditDebitIndicator", Offence.INVALID, "Credit or Debit")
+            problems.value(
+                f"transactions[{i}].creditDebitIndicator", Offence.INVALID, "Credit or Debit"
+            )
         if kind not in _KINDS:
-            problems.value(f"{where}.counterpartyKind", Offence.INVALID, "not a known kind")
+            problems.value(
+                f"transactions[{i}].counterpartyKind", Offence.INVALID, "not a known kind"
+            )
         currency = item.get("currency", CURRENCY)
         if currency != CURRENCY:
-            problems.value(f"{where}.currency", Offence.INVALID, f"only {CURRENCY}")
+            problems.value(f"transactions[{i}].currency", Offence.INVALID, f"only {CURRENCY}")
         transaction_id = item.get("transactionId", "")
         if not isinstance(transaction_id, str) or len(transaction_id) > 64:
-            problems.value(f"{where}.transactionId", Offence.INVALID, "a string of <= 64")
+            problems.value(f"transactions[{i}].transactionId", Offence.INVALID, "a string of <= 64")
         if booked is not None and amount is not None and indicator is not None:
-            if _cents(amount) > 0:
-                rows.append((0, booked, _cents(amount), indicator, str(kind)))
+            cents = _cents(amount)
+            if cents > 0:
+                rows.append((0, booked, cents, indicator, str(kind)))
             else:
-                problems.value(f"{where}.amount", Offence.INVALID, "expected an amount > 0")
+                problems.value(
+                    f"transactions[{i}].amount", Offence.INVALID, "expected an amount > 0"
+                )
     return rows

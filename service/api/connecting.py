@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from consent import ConsentMissing, DataCategory, Purpose, PurposeKind, gate
-from scoring import CONTRACT, extract_statement
+from scoring import CONTRACT, extract_parsed, extract_statement
 from scoring.contract import FactValue, get_facts, put_facts
-from scoring.ingest import SubjectStatement, put_statement
+from scoring.ingest import Statement, SubjectStatement, put_statement
 from scoring.ingest.banks import (
     BANK_CATEGORIES,
     CATEGORY_OF,
@@ -86,10 +86,18 @@ def categories_read(
 
 
 def bank_facts(
-    statement: dict[str, Any], categories: frozenset[DataCategory]
+    statement: dict[str, Any] | Statement, categories: frozenset[DataCategory]
 ) -> dict[str, FactValue]:
-    """Derive the facts of the bank categories from a minimised statement; unread ones None."""
-    derived = extract_statement(statement)
+    """Derive the facts of the bank categories from a minimised statement; unread ones None.
+
+    A statement ``minimise`` already validated is extracted as it is; a plain one (the
+    page's signed draft) is validated first.
+    """
+    derived = (
+        extract_parsed(statement)
+        if isinstance(statement, Statement)
+        else extract_statement(statement)
+    )
     return {
         f.name: derived.get(f.name) if f.category in categories else None
         for f in CONTRACT
@@ -104,7 +112,7 @@ def prepare(read: Read, categories: frozenset[DataCategory]) -> Connection:
         scoring.ContractViolation: the data cannot make a statement (see ``minimise``).
     """
     minimised = minimise(read, categories=categories)
-    return Connection(minimised=minimised, facts=bank_facts(minimised.statement, categories))
+    return Connection(minimised=minimised, facts=bank_facts(minimised.parsed, categories))
 
 
 def store(

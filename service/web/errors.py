@@ -404,8 +404,10 @@ def require_json_body() -> None:
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("This endpoint accepts only a body of type application/json.")
     try:
-        parsed = json.loads(data)
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        # Parsed through the request, which caches it: the view's body model reads the
+        # same parse instead of decoding a bank's whole feed a second time.
+        parsed = request.get_json(cache=True)
+    except (BadRequest, RecursionError):
         # RecursionError: nested so deep that the decoder ran out of stack.
         error = BadRequest("The body could not be parsed as JSON.")
         error.fairfile_malformed_json = True  # type: ignore[attr-defined]
@@ -426,19 +428,16 @@ def _nesting(value: Any) -> int:
     >>> _nesting({"a": [1, {"b": "[[["}]}), _nesting(1), _nesting([[[]]])
     (3, 0, 3)
     """
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, depth + 1)
-        stack.extend((child, depth + 1) for child in children)
-    return deepest
+    depth = 0
+    level: list[Any] = [value] if isinstance(value, dict | list) else []
+    while level:  # one level of containers at a time: leaves never enter a list
+        depth += 1
+        inner: list[Any] = []
+        for item in level:
+            children = item.values() if isinstance(item, dict) else item
+            inner += [c for c in children if isinstance(c, dict | list)]
+        level = inner
+    return depth
 
 
 def init_app(app: Flask) -> None:

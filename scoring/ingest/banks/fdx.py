@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...errors import Offence
 from ..statements import CounterpartyKind
 from . import codes
-from .minimise import Booked, Read, Shape, check_currency, count_fields, refuse
+from .minimise import Booked, Read, Shape, check_currency, count_model_fields, refuse
 
 #: Account types whose transactions are not read: their balance is savings.
 SAVINGS_TYPES = frozenset({"SAVINGS", "MONEYMARKET", "CD"})
@@ -128,8 +128,7 @@ def read_fdx(data: FdxData) -> Read:
             raise refuse(
                 f"transactions[{i}].accountId", Offence.INVALID, "not an account of the payload"
             )
-        dumped = t.model_dump(mode="json", exclude_none=True, exclude_unset=True)
-        count_fields(dumped, fields, skip=("accountId",))
+        count_model_fields(t, fields, skip=("accountId",))
         if t.accountId != account.accountId:
             skipped["savings_account"] += 1
             continue

@@ -17,13 +17,23 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final, Literal
+
+from pydantic import BaseModel
 
 from consent import DataCategory
 
 from ...errors import ContractViolation, FieldProblem, Offence
-from ..statements import CURRENCY, MAX_TRANSACTIONS, CounterpartyKind, parse_statement, window_start
+from ..statements import (
+    CURRENCY,
+    MAX_TRANSACTIONS,
+    CounterpartyKind,
+    Statement,
+    parse_statement,
+    window_start,
+)
 
 
 class Shape(StrEnum):
@@ -108,11 +118,16 @@ class Counted:
 
 @dataclass(frozen=True)
 class Minimised:
-    """The closed statement, what counted, and the minimisation report."""
+    """The closed statement, what counted, and the minimisation report.
+
+    ``parsed`` is the statement as ``parse_statement`` validated it, for the facts to be
+    extracted from without parsing it again.
+    """
 
     statement: dict[str, Any]
     counted: tuple[Counted, ...]
     report: dict[str, Any]
+    parsed: Statement
 
 
 def money(cents: int) -> str:
@@ -130,14 +145,60 @@ def count_fields(
     value: Any, counter: Counter[str], prefix: str = "", *, skip: Iterable[str] = ()
 ) -> None:
     """Add one for every non-empty leaf value under ``value`` to its dotted path."""
-    skipped = set(skip)
+    found: list[str] = []
+    _plain(value, prefix, frozenset(skip), found)
+    counter.update(found)
+
+
+def count_model_fields(
+    model: BaseModel, counter: Counter[str], prefix: str = "", *, skip: Iterable[str] = ()
+) -> None:
+    """Count a validated model's given values as ``count_fields`` counts its JSON dump.
+
+    The same counts as ``count_fields(model.model_dump(mode="json", exclude_none=True,
+    exclude_unset=True), ...)`` without building the dump: the door reads up to 20,000
+    transactions a connection, and dumping each one cost more than reading it. The common
+    leaves (text, numbers) are told apart by their exact type first, because an
+    ``isinstance`` check against ``Mapping`` for every leaf was most of the time, and the
+    paths are gathered in a list and counted at once.
+    """
+    found: list[str] = []
+    _given(model, prefix, frozenset(skip), found)
+    counter.update(found)
+
+
+#: Types whose values always count as one given value (never empty, never nested).
+_LEAVES: Final = frozenset({int, float, bool, Decimal, dt.datetime, dt.date})
+
+
+def _given(model: BaseModel, prefix: str, skipped: frozenset[str], found: list[str]) -> None:
+    values = model.__dict__
+    extra = model.__pydantic_extra__ or {}
+    for key in model.model_fields_set:
+        path = f"{prefix}.{key}" if prefix else key
+        if path in skipped:
+            continue
+        value = values[key] if key in values else extra[key]
+        kind = type(value)
+        if kind is str:
+            if value:
+                found.append(path)
+        elif kind in _LEAVES:
+            found.append(path)
+        elif isinstance(value, BaseModel):
+            _given(value, path, skipped, found)
+        else:
+            _plain(value, path, skipped, found)
+
+
+def _plain(value: Any, prefix: str, skipped: frozenset[str], found: list[str]) -> None:
     if isinstance(value, Mapping):
         for key, inner in value.items():
             path = f"{prefix}.{key}" if prefix else str(key)
             if path not in skipped:
-                count_fields(inner, counter, path, skip=skipped)
+                _plain(inner, path, skipped, found)
     elif value is not None and value != "" and value != [] and prefix:
-        counter[prefix] += 1
+        found.append(prefix)
 
 
 def refuse(field_name: str, offence: Offence, reason: str) -> ContractViolation:
@@ -228,14 +289,17 @@ def minimise(
             for i, b in enumerate(kept)
         ],
     }
-    parse_statement(statement)  # the closed format's own check: a failure here is a bug
+    parsed = parse_statement(statement)  # the closed format's own check: a failure is a bug
     counted = tuple(
         Counted(day=b.day, amount=money(b.cents), kind=b.kind)
         for b in kept
         if b.kind in SHOWN_KINDS
     )
     return Minimised(
-        statement=statement, counted=counted, report=_report(read, kept, skipped, categories)
+        statement=statement,
+        counted=counted,
+        report=_report(read, kept, skipped, categories),
+        parsed=parsed,
     )
 
 

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ...errors import Offence
 from ..statements import CounterpartyKind
 from . import codes
-from .minimise import Booked, Read, Shape, check_currency, count_fields, refuse
+from .minimise import Booked, Read, Shape, check_currency, count_model_fields, refuse
 
 Text = Annotated[str, Field(max_length=2_000)]
 #: The balance types that count booked transactions only.
@@ -201,8 +201,7 @@ def read_open_banking(data: OpenBankingData) -> Read:
                 Offence.INVALID,
                 "not an account of the payload",
             )
-        dumped = t.model_dump(mode="json", exclude_none=True, exclude_unset=True)
-        count_fields(dumped, fields, skip=("AccountId",))
+        count_model_fields(t, fields, skip=("AccountId",))
         if t.AccountId != account_id:
             skipped["savings_account"] += 1
             continue
