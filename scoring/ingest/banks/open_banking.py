@@ -5,7 +5,9 @@ The payload carries the three answers an account information service gets:
 OBReadBalance1}`` (``accounts`` optional), each with its ``Data`` and any ``Links`` and
 ``Meta``. The models type the fields Fairfile reads and tolerate the rest of the standard
 (counted, then dropped). One current account gives the transactions; accounts whose
-``AccountSubType`` is ``Savings`` give only their booked balance.
+``AccountSubType`` is ``Savings`` give only their booked balance. Version 4 writes
+ISO 20022 codes where 3.1 writes names (``BOOK``/``PDNG`` for ``Booked``/``Pending``,
+``CRDT``/``DBIT``, ``CLBD``/``ITBD`` balances, ``SVGS`` savings); both are read alike.
 
 A transaction's kind comes from ``codes``: ``BankTransactionCode`` (its ``Code`` is the
 ISO 20022 family, ``SubCode`` the sub-family) says pay (``SALA``), a loan repayment (the
@@ -31,7 +33,21 @@ from .minimise import Booked, Read, Shape, check_currency, count_model_fields, r
 
 Text = Annotated[str, Field(max_length=2_000)]
 #: The balance types that count booked transactions only.
-BOOKED_BALANCES = ("ClosingBooked", "InterimBooked")
+BOOKED_BALANCES = frozenset({"ClosingBooked", "InterimBooked", "CLBD", "ITBD"})
+#: v3.1 writes names, v4 the ISO 20022 codes; both are read, as one.
+Indicator = Literal["Credit", "Debit", "CRDT", "DBIT"]
+EntryStatus = Literal["Booked", "Pending", "Rejected", "BOOK", "PDNG", "RJCT", "FUTR", "INFO"]
+_CREDIT = frozenset({"Credit", "CRDT"})
+_NOT_COUNTED = {
+    "Pending": "pending",
+    "PDNG": "pending",
+    "Rejected": "rejected",
+    "RJCT": "rejected",
+    "FUTR": "future",
+    "INFO": "information_only",
+}
+#: Account sub-types that hold savings (v3.1 name, v4 ISO code).
+SAVINGS_SUBTYPES = frozenset({"Savings", "SVGS"})
 
 
 class _Standard(BaseModel):
@@ -70,8 +86,8 @@ class OBTransaction(_Standard):
 
     AccountId: str = Field(min_length=1, max_length=40)
     TransactionId: Text | None = None
-    CreditDebitIndicator: Literal["Credit", "Debit"]
-    Status: Literal["Booked", "Pending", "Rejected"]
+    CreditDebitIndicator: Indicator
+    Status: EntryStatus
     BookingDateTime: dt.datetime
     Amount: OBAmount
     BankTransactionCode: OBCode | None = None
@@ -84,7 +100,7 @@ class OBBalance(_Standard):
     """``OBCashBalance1``."""
 
     AccountId: str = Field(min_length=1, max_length=40)
-    CreditDebitIndicator: Literal["Credit", "Debit"]
+    CreditDebitIndicator: Indicator
     Type: Text
     DateTime: dt.datetime
     Amount: OBAmount
@@ -171,13 +187,15 @@ def read_open_banking(data: OpenBankingData) -> Read:
         if balance.Type not in BOOKED_BALANCES:
             continue
         cents = _cents(balance.Amount, f"balances.Data.Balance[{i}].Amount")
-        signed = cents if balance.CreditDebitIndicator == "Credit" else -cents
+        signed = cents if balance.CreditDebitIndicator in _CREDIT else -cents
         earlier = balances.get(balance.AccountId)
         if earlier is None or balance.DateTime > earlier[0]:
             balances[balance.AccountId] = (balance.DateTime, signed)
     transactions = data.transactions.Data.Transaction
     known = set(subtypes) or {t.AccountId for t in transactions} | set(balances)
-    current = [a for a in sorted(known) if subtypes.get(a, "CurrentAccount") != "Savings"]
+    current = [
+        a for a in sorted(known) if subtypes.get(a, "CurrentAccount") not in SAVINGS_SUBTYPES
+    ]
     if len(current) != 1:
         raise refuse(
             "accounts",
@@ -205,8 +223,8 @@ def read_open_banking(data: OpenBankingData) -> Read:
         if t.AccountId != account_id:
             skipped["savings_account"] += 1
             continue
-        if t.Status != "Booked":
-            skipped["pending" if t.Status == "Pending" else "rejected"] += 1
+        if t.Status in _NOT_COUNTED:
+            skipped[_NOT_COUNTED[t.Status]] += 1
             continue
         cents = _cents(t.Amount, f"transactions.Data.Transaction[{i}].Amount")
         if cents == 0:
@@ -215,7 +233,7 @@ def read_open_banking(data: OpenBankingData) -> Read:
         if t.BookingDateTime.time() != dt.time(0):
             times += 1
         direction: Literal["credit", "debit"] = (
-            "credit" if t.CreditDebitIndicator == "Credit" else "debit"
+            "credit" if t.CreditDebitIndicator in _CREDIT else "debit"
         )
         key = t.TransactionId or f"#{i}"  # no id: every entry is its own transaction
         booked.append(Booked(key, t.BookingDateTime.date(), cents, direction, _kind(t, direction)))
