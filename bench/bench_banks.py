@@ -23,21 +23,18 @@ import datetime as dt
 import json
 import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import polars as pl
 
 from bench import _loadgen as loadgen
+from bench._sandbox import FAIRFILE, sandbox_env, serving
 from bench.report import Row
 from consent import DataCategory
 from scoring import extract_frame, extract_statement
@@ -45,7 +42,6 @@ from scoring.ingest.banks import FdxData, Shape, minimise, minimise_fdx_frames, 
 from synthetic import generate
 from synthetic.feeds import MERCHANTS, render_feed
 
-FAIRFILE = str(Path(sys.executable).with_name("fairfile"))
 AS_OF = dt.date(2025, 12, 31)
 TRANSACTIONS = 3_000
 CONNECTS = 30
@@ -98,12 +94,6 @@ def heavy_statement(seed: int = 18) -> dict[str, Any]:
     }
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _median_ms(fn: Callable[[], object], runs: int) -> float:
     times = []
     for _ in range(runs):
@@ -153,15 +143,7 @@ def _in_app(env: dict[str, str], request: loadgen.Request) -> float:
 def _connect() -> list[Row]:
     feed = render_feed(heavy_statement(), Shape.FDX, seed=3)
     body = json.dumps({"fdx": feed}).encode()
-    folder = Path(tempfile.mkdtemp(prefix="fairfile-bench-banks-"))
-    env = {
-        **os.environ,
-        "FAIRFILE_ENV": "development",
-        "FAIRFILE_INSTANCE_PATH": str(folder),
-        "FAIRFILE_LOG_LEVEL": "WARNING",
-        "FAIRFILE_RATE_LIMIT_PER_IP": "1000000/minute",
-    }
-    env.pop("FAIRFILE_DATABASE_URL", None)
+    folder, env = sandbox_env("fairfile-bench-banks-")
     for command in (["db", "upgrade"], ["synth", "seed", "--subjects", "20", "--seed", "7"]):
         subprocess.run([FAIRFILE, *command], env=env, check=True, capture_output=True)
     out = subprocess.run(
@@ -174,26 +156,11 @@ def _connect() -> list[Row]:
     sid, token = json.loads(out.stdout.strip().splitlines()[-1])[0]
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     request: loadgen.Request = ("POST", f"/v1/subjects/{sid}/bank-data", headers, body)
-    port = _port()
-    with (folder / "serve.log").open("w") as log:
-        server = subprocess.Popen(
-            [FAIRFILE, "serve", "--port", str(port)], env=env, stdout=log, stderr=log
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
+    with serving(env, folder) as port:
         warm = loadgen.closed(port, 1, [request] * 3)
         run = loadgen.closed(port, 1, [request] * CONNECTS)
         if warm.errors or run.errors:
             raise RuntimeError(f"failed requests: {(warm.errors + run.errors)[:3]}")
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     in_app = _in_app(env, request)
     stages = _stages(body)
     parse = stages["json.loads"]

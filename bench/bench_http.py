@@ -22,16 +22,11 @@ show the latency a client meets at loads below saturation.
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-from pathlib import Path
 
 from bench import _loadgen as loadgen
+from bench._sandbox import FAIRFILE, sandbox_env, serving
 from bench.report import Row
 
 CLIENTS = 32
@@ -40,13 +35,6 @@ REQUESTS_PER_CLIENT = 60
 #: Fixed-rate runs, as shares of the measured closed-loop throughput, each this long.
 RATE_SHARES = (0.25, 0.5, 0.75)
 PACED_SECONDS = 8
-FAIRFILE = str(Path(sys.executable).with_name("fairfile"))
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _prepare(env: dict[str, str]) -> list[tuple[str, str]]:
@@ -84,33 +72,9 @@ def _checked(run: loadgen.Run) -> loadgen.Run:
 
 
 def run() -> list[Row]:
-    folder = Path(tempfile.mkdtemp(prefix="fairfile-bench-http-"))
-    env = {
-        **os.environ,
-        "FAIRFILE_ENV": "development",
-        "FAIRFILE_INSTANCE_PATH": str(folder),
-        "FAIRFILE_LOG_LEVEL": "WARNING",
-        # One loopback address plays 32 clients here: lift the per-address rate limit.
-        "FAIRFILE_RATE_LIMIT_PER_IP": "1000000/minute",
-    }
-    env.pop("FAIRFILE_DATABASE_URL", None)
+    folder, env = sandbox_env("fairfile-bench-http-")
     people = _prepare(env)
-    port = _port()
-    with (folder / "serve.log").open("w") as log:
-        server = subprocess.Popen(
-            [FAIRFILE, "serve", "--port", str(port)],
-            env=env,
-            stdout=log,
-            stderr=log,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
+    with serving(env, folder) as port:
         decisions = _decisions(people, CLIENTS * REQUESTS_PER_CLIENT)
         trivial: list[loadgen.Request] = [("GET", "/healthz", {}, None)] * len(decisions)
         _checked(loadgen.closed(port, CLIENTS, decisions[: CLIENTS * 4]))  # warm-up
@@ -127,9 +91,6 @@ def run() -> list[Row]:
                     _checked(loadgen.fixed_rate(port, CLIENTS, _decisions(people, count), rate)),
                 )
             )
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
     rows = [
         Row(
             f"decision + explanation, closed loop, {CLIENTS} connections, "

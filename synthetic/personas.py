@@ -118,7 +118,7 @@ def _money(cents: int) -> str:
 
 
 def gig_worker() -> dict[str, Any]:
-    """Pay from gig platforms: two to six payments a month, of any size, some months thin."""
+    """Pay from gig platforms: one to seven payments a month, of any size, some months thin."""
     book = _Book(101)
     for year, month0 in _months(24):
         thin = book.rng.random() < 0.3

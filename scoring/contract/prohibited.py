@@ -392,131 +392,35 @@ def refuse_prohibited(
         raise ContractViolation(problems, source=source)
 
 
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 #: Words that, in a column's declared labels, say it holds a protected attribute, in the
 #: languages the name list covers (English, German, French, Spanish; accents folded). Words
 #: with an ordinary financial meaning too ("single", "partner", "senior") are left out.
 LABEL_WORDS: dict[str, frozenset[str]] = {
-    "sex_and_gender": frozenset(
-        [
-            "male",
-            "female",
-            "man",
-            "woman",
-            "men",
-            "women",
-            "nonbinary",
-            "transgender",
-            "mr",
-            "mrs",
-            "ms",
-            "miss",
-            "mannlich",
-            "maennlich",
-            "weiblich",
-            "mann",
-            "frau",
-            "masculin",
-            "feminin",
-            "homme",
-            "femme",
-            "masculino",
-            "femenino",
-            "hombre",
-            "mujer",
-        ]
+    "sex_and_gender": _words(
+        "male female man woman men women nonbinary transgender mr mrs ms miss mannlich maennlich "
+        "weiblich mann frau masculin feminin homme femme masculino femenino hombre mujer"
     ),
-    "marital_status": frozenset(
-        [
-            "married",
-            "unmarried",
-            "divorced",
-            "separated",
-            "widowed",
-            "widow",
-            "widower",
-            "spouse",
-            "husband",
-            "wife",
-            "cohabiting",
-            "verheiratet",
-            "ledig",
-            "geschieden",
-            "verwitwet",
-            "marie",
-            "mariee",
-            "divorce",
-            "divorcee",
-            "veuf",
-            "veuve",
-            "celibataire",
-            "casado",
-            "casada",
-            "soltero",
-            "soltera",
-            "divorciado",
-            "divorciada",
-            "viudo",
-            "viuda",
-        ]
+    "marital_status": _words(
+        "married unmarried divorced separated widowed widow widower spouse husband wife cohabiting "
+        "verheiratet ledig geschieden verwitwet marie mariee divorce divorcee veuf veuve "
+        "celibataire casado casada soltero soltera divorciado divorciada viudo viuda"
     ),
-    "religion": frozenset(
-        [
-            "christian",
-            "catholic",
-            "protestant",
-            "muslim",
-            "islam",
-            "islamic",
-            "jewish",
-            "judaism",
-            "hindu",
-            "buddhist",
-            "sikh",
-            "atheist",
-            "evangelisch",
-            "katholisch",
-            "muslimisch",
-            "juif",
-            "juive",
-            "musulman",
-            "musulmane",
-            "chretien",
-            "catholique",
-            "cristiano",
-            "catolico",
-            "musulman",
-            "judio",
-        ]
+    "religion": _words(
+        "christian catholic protestant muslim islam islamic jewish judaism hindu buddhist sikh "
+        "atheist evangelisch katholisch muslimisch juif juive musulman musulmane chretien "
+        "catholique cristiano catolico musulman judio"
     ),
-    "national_origin": frozenset(
-        [
-            "foreign",
-            "foreigner",
-            "immigrant",
-            "noncitizen",
-            "refugee",
-            "auslander",
-            "auslaender",
-            "etranger",
-            "etrangere",
-            "extranjero",
-            "extranjera",
-            "inmigrante",
-        ]
+    "national_origin": _words(
+        "foreign foreigner immigrant noncitizen refugee auslander auslaender etranger etrangere "
+        "extranjero extranjera inmigrante"
     ),
-    "disability_and_health": frozenset(
-        [
-            "disabled",
-            "disability",
-            "handicapped",
-            "blind",
-            "deaf",
-            "wheelchair",
-            "behindert",
-            "handicape",
-            "discapacitado",
-            "discapacitada",
-        ]
+    "disability_and_health": _words(
+        "disabled disability handicapped blind deaf wheelchair behindert handicape discapacitado "
+        "discapacitada"
     ),
 }
 _BY_KEY = {entry.key: entry for entry in PROHIBITED}
@@ -542,25 +446,7 @@ def prohibition_in_labels(labels: Iterable[str]) -> tuple[Prohibition, tuple[str
 
 
 #: Name words that speak of a span of years (an age, or a year of birth).
-_YEAR_WORDS = frozenset(
-    [
-        "year",
-        "years",
-        "yr",
-        "yrs",
-        "old",
-        "alive",
-        "born",
-        "birth",
-        "jahr",
-        "jahre",
-        "ans",
-        "annees",
-        "anos",
-        "edad",
-        "alter",
-    ]
-)
+_YEAR_WORDS = _words("year years yr yrs old alive born birth jahr jahre ans annees anos edad alter")
 _OPAQUE = re.compile(r"[a-z]{0,3}[0-9]{0,3}")
 
 
